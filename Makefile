@@ -1,0 +1,77 @@
+# credits: PostgreSQL extension built with PGXS.
+#
+#   make            build the library
+#   make install    install it into the PostgreSQL found by pg_config
+#   make demo       set up what is missing, build, install, run the quick start
+#   make test       set up what is missing, build, install, run every test
+#   make bench      run the pgbench benchmarks (bench/README.md)
+
+EXTENSION = credits
+MODULE_big = credits
+
+SOURCES = \
+	src/account_functions.cpp \
+	src/accounts.cpp \
+	src/amount.cpp \
+	src/args.cpp \
+	src/guard.cpp \
+	src/ids.cpp \
+	src/ledger.cpp \
+	src/ledger_functions.cpp \
+	src/module.cpp \
+	src/movement_functions.cpp \
+	src/results.cpp \
+	src/settings.cpp \
+	src/spi.cpp \
+	src/tables.cpp \
+	src/triggers.cpp
+OBJS = $(SOURCES:.cpp=.o)
+
+DATA = \
+	credits--0.1.0.sql
+
+REGRESS = accounts credit_debit idempotency ledger tenants verify
+ISOLATION = concurrent_debits idempotency_race debit_vs_freeze
+ISOLATION_OPTS = --inputdir=test
+
+# PostgreSQL 15 from Debian; any pg_config when that one is not there.
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+# PostgreSQL's headers are system headers to us: our warnings are errors, theirs are not ours.
+PG_CPPFLAGS = -I$(srcdir)/src -isystem $(includedir_server)
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -MMD -MP
+SHLIB_LINK = -lstdc++
+
+# The JIT bitcode gains nothing for functions that run SPI, and Debian's
+# clang would need the C++ flags again: build none.
+override with_llvm = no
+
+EXTRA_CLEAN = $(SOURCES:.cpp=.d) results/ regression.diffs regression.out output_iso/ tmp_check*/
+
+# Until `make deps` has installed the server headers there is no PGXS; the
+# demo and test targets call it first, then run make again.
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
+include $(PGXS)
+endif
+
+-include $(SOURCES:.cpp=.d)
+
+.PHONY: deps demo test pgtap bench
+
+deps:
+	scripts/install-deps.sh
+
+demo: deps
+	$(MAKE) all
+	scripts/as-root.sh $(MAKE) install
+	scripts/with-cluster.sh psql -v ON_ERROR_STOP=1 -X -f demo/quickstart.sql
+
+test: deps
+	$(MAKE) all
+	scripts/as-root.sh $(MAKE) install
+	scripts/with-cluster.sh scripts/run-tests.sh
+
+bench: deps
+	$(MAKE) all
+	scripts/as-root.sh $(MAKE) install
+	CLUSTER_OPTS="-o fsync=on" scripts/with-cluster.sh bench/run.sh

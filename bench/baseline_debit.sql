@@ -1,0 +1,5 @@
+\set aid random(1, 10000)
+WITH a AS (
+    UPDATE baseline_account SET balance = balance - 1, updated_at = now()
+     WHERE id = :aid AND balance >= 1 RETURNING id, balance)
+INSERT INTO baseline_ledger (account_id, amount, balance_after) SELECT id, -1, balance FROM a;

@@ -1,0 +1,1 @@
+SELECT * FROM credits_debit('user_1', 1);

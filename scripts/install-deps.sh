@@ -1,0 +1,13 @@
+#!/bin/sh
+# Installs the Debian packages credits needs to build, test and benchmark,
+# when any is missing (apt-get update first, as a fresh machine needs).
+set -eu
+packages="g++ make postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap \
+libtap-parser-sourcehandler-pgtap-perl libipc-run-perl"
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "Installing:$missing"
+"$(dirname "$0")/as-root.sh" sh -c "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing"

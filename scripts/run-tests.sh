@@ -1,0 +1,16 @@
+#!/bin/sh
+# Runs every test against the cluster in the environment: pg_regress
+# (sql/, expected/), isolation specs (test/specs, test/expected) and pgTAP
+# (test/pgtap). Exits non-zero on the first suite that fails.
+set -eu
+cd "$(dirname "$0")/.."
+rm -rf results output_iso regression.diffs regression.out
+
+if ! make -s installcheck; then
+    [ -f regression.diffs ] && cat regression.diffs
+    [ -f output_iso/regression.diffs ] && cat output_iso/regression.diffs
+    exit 1
+fi
+
+psql -X -q -c "DROP DATABASE IF EXISTS credits_tap" -c "CREATE DATABASE credits_tap"
+PGDATABASE=credits_tap pg_prove --failures test/pgtap/*.sql

@@ -1,0 +1,197 @@
+// SQL functions that create, read and change accounts.
+#include "accounts.h"
+#include "args.h"
+#include "errors.h"
+#include "guard.h"
+#include "ids.h"
+#include "ledger.h"
+#include "results.h"
+#include "settings.h"
+#include "spi.h"
+
+using namespace credits;
+
+namespace {
+
+spi::Statement insert_account{
+    "INSERT INTO credits_account (id, tenant, external_id, owner_id, name, email, unit, scale, balance, reserved,"
+    " overdraft_limit, status, metadata, entry_count, created_at, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, 'active', $10, 0, $11, $11)"
+    " ON CONFLICT (tenant, external_id) DO NOTHING",
+    11,
+    {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT2OID, NUMERICOID, JSONBOID, TIMESTAMPTZOID}};
+
+spi::Statement update_account{
+    "UPDATE credits_account SET name = coalesce($2, name), email = coalesce($3, email),"
+    " metadata = coalesce($4, metadata), overdraft_limit = coalesce($5, overdraft_limit),"
+    " status = coalesce($6, status), updated_at = $7 WHERE ctid = $1",
+    7, {TIDOID, TEXTOID, TEXTOID, JSONBOID, NUMERICOID, TEXTOID, TIMESTAMPTZOID}};
+
+spi::Statement account_view_row{"SELECT * FROM credits_accounts WHERE id = $1", 1, {TEXTOID}};
+
+spi::Statement balance_view_row{
+    "SELECT id, external_id, balance, reserved, available, unit, updated_at FROM credits_accounts WHERE id = $1", 1,
+    {TEXTOID}};
+
+Datum view_row(FunctionCallInfo fcinfo, spi::Statement &stmt, const char *id) {
+    spi::run(stmt, spi::Params().add_text(id));
+    Datum result = results::from_row(fcinfo, spi::row(0));
+    spi::end();
+    return result;
+}
+
+std::string_view external_id_arg(FunctionCallInfo fcinfo, int argno) {
+    std::string_view id = args::required_text(fcinfo, argno, "external_id");
+    if (ids::has_shape(id, "acc_"))
+        fail(sqlstate::invalid_parameter, "external_id must not look like an internal account id",
+             format("\"%s\" has the shape acc_<ULID> reserved for ids that credits generates.", args::cstr(id)));
+    return id;
+}
+
+std::optional<std::string_view> email_arg(FunctionCallInfo fcinfo, int argno) {
+    auto email = args::string(fcinfo, argno, "email", 320);
+    if (!email) return email;
+    size_t at = email->find('@');
+    bool plausible = at != std::string_view::npos && at > 0 && at + 1 < email->size() &&
+                     email->find_first_of(" \t\r\n") == std::string_view::npos;
+    if (!plausible)
+        fail(sqlstate::invalid_parameter, "email is not an email address",
+             format("\"%s\" needs one name, an @ and a domain, without spaces.", args::cstr(*email)));
+    return email;
+}
+
+std::optional<Status> status_arg(FunctionCallInfo fcinfo, int argno) {
+    auto s = args::string(fcinfo, argno, "status", 32);
+    if (!s) return std::nullopt;
+    auto status = parse_status(*s);
+    if (!status)
+        fail(sqlstate::invalid_parameter, format("unknown account status \"%s\"", args::cstr(*s)),
+             "Account status is active, frozen or closed.");
+    return status;
+}
+
+int scale_arg(FunctionCallInfo fcinfo, int argno) {
+    int scale = args::int32_value(fcinfo, argno).value_or(0);
+    if (scale < 0 || scale > max_scale)
+        fail(sqlstate::invalid_parameter, "scale is out of range",
+             format("scale is %d; it must be between 0 and %d decimal places.", scale, max_scale));
+    return scale;
+}
+
+// An optional non-negative amount argument that defaults to zero.
+Decimal non_negative_arg(FunctionCallInfo fcinfo, int argno, const char *name) {
+    if (!args::given(fcinfo, argno)) return Decimal{0, 0};
+    return args::decimal(fcinfo, argno, name, Sign::NonNegative);
+}
+
+}  // namespace
+
+CREDITS_FUNCTION(credits_current_tenant) {
+    std::string_view tenant = settings::tenant();
+    PG_RETURN_TEXT_P(cstring_to_text_with_len(tenant.data(), tenant.size()));
+}
+
+// credits_create_account(external_id, name, email, metadata, unit, scale,
+//                        overdraft_limit, initial_balance, owner_id)
+CREDITS_FUNCTION(credits_create_account) {
+    std::string_view external_id = external_id_arg(fcinfo, 0);
+    auto name = args::string(fcinfo, 1, "name", args::max_key_length);
+    auto email = email_arg(fcinfo, 2);
+    auto metadata = args::json_object(fcinfo, 3, "metadata");
+    std::string_view unit = args::string(fcinfo, 4, "unit", 32).value_or("credits");
+    if (unit.empty()) fail(sqlstate::invalid_parameter, "unit must not be empty");
+    int scale = scale_arg(fcinfo, 5);
+    const char *label = args::cstr(external_id);
+    Units overdraft_limit = to_units(non_negative_arg(fcinfo, 6, "overdraft_limit"), scale, "overdraft_limit", label);
+    Units initial_balance = to_units(non_negative_arg(fcinfo, 7, "initial_balance"), scale, "initial_balance", label);
+    auto owner_id = args::string(fcinfo, 8, "owner_id", args::max_key_length);
+
+    spi::begin(fcinfo, spi::Access::Write);
+    ids::Id id = ids::make("acc_");
+    uint64 inserted = spi::run(insert_account, spi::Params()
+                                                   .add_text(id.view())
+                                                   .add_text(settings::tenant())
+                                                   .add_text(external_id)
+                                                   .add_text(owner_id)
+                                                   .add_text(name)
+                                                   .add_text(email)
+                                                   .add_text(unit)
+                                                   .add(Int16GetDatum(scale))
+                                                   .add(units_to_numeric(overdraft_limit, scale))
+                                                   .add(metadata)
+                                                   .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())));
+    if (inserted == 0)
+        fail(sqlstate::duplicate_account, format("account \"%s\" already exists", label),
+             format("Tenant \"%s\" already has an account with that external_id.",
+                    args::cstr(settings::tenant())));
+    if (initial_balance > 0) {
+        tables::Session s;
+        tables::open(s, tables::extension_schema(fcinfo));
+        Account account = lock_account(s, id.view());
+        post(s, account, Movement{EntryType::Credit, initial_balance, std::string_view("initial balance"),
+                                  std::nullopt, std::nullopt, std::nullopt});
+        tables::close(s);
+    }
+    return view_row(fcinfo, account_view_row, id.text);
+}
+
+// credits_get_account(account)
+CREDITS_FUNCTION(credits_get_account) {
+    std::string_view account = account_arg(fcinfo, 0);
+    spi::begin(fcinfo, spi::Access::Read);
+    return view_row(fcinfo, account_view_row, find_account_id(account));
+}
+
+// credits_balance(account) -> account_id, external_id, balance, reserved, available, unit, updated_at
+CREDITS_FUNCTION(credits_balance) {
+    std::string_view account = account_arg(fcinfo, 0);
+    spi::begin(fcinfo, spi::Access::Read);
+    return view_row(fcinfo, balance_view_row, find_account_id(account));
+}
+
+// credits_update_account(account, name, email, metadata, overdraft_limit, status)
+CREDITS_FUNCTION(credits_update_account) {
+    std::string_view account_ref = account_arg(fcinfo, 0);
+    auto name = args::string(fcinfo, 1, "name", args::max_key_length);
+    auto email = email_arg(fcinfo, 2);
+    auto metadata = args::json_object(fcinfo, 3, "metadata");
+    std::optional<Decimal> limit;
+    if (args::given(fcinfo, 4)) limit = args::decimal(fcinfo, 4, "overdraft_limit", Sign::NonNegative);
+    auto status = status_arg(fcinfo, 5);
+
+    spi::begin(fcinfo, spi::Access::Write);
+    tables::Session s;
+    tables::open(s, tables::extension_schema(fcinfo));
+    Account account = lock_account(s, account_ref);
+    std::optional<Datum> limit_value;
+    if (limit) {
+        Units units = to_units(*limit, account.scale, "overdraft_limit", account.external_id);
+        if (account.available() < -units)
+            fail(sqlstate::insufficient_credits,
+                 format("overdraft_limit of account %s cannot go below its deficit", account.external_id),
+                 format("available is %s; an overdraft limit of %s would leave it below the limit.",
+                        units_to_string(account.available(), account.scale), units_to_string(units, account.scale)),
+                 "Credit the account first, or freeze it to stop spending.");
+        limit_value = units_to_numeric(units, account.scale);
+    }
+    if (status == Status::Closed && account.status != Status::Closed && (account.balance != 0 || account.reserved != 0))
+        fail(sqlstate::account_not_empty, format("account %s cannot be closed", account.external_id),
+             format("balance is %s and reserved is %s; both must be zero.",
+                    units_to_string(account.balance, account.scale), units_to_string(account.reserved, account.scale)),
+             "Debit or transfer the remaining balance first.");
+
+    if (name || email || metadata || limit_value || status) {
+        std::optional<std::string_view> status_text;
+        if (status) status_text = status_name(*status);
+        spi::run(update_account, spi::Params()
+                                     .add(PointerGetDatum(&account.row->tts_tid))
+                                     .add_text(name)
+                                     .add_text(email)
+                                     .add(metadata)
+                                     .add(limit_value)
+                                     .add_text(status_text)
+                                     .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())));
+    }
+    tables::close(s);
+    return view_row(fcinfo, account_view_row, account.id);
+}

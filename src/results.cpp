@@ -1,0 +1,75 @@
+#include "results.h"
+
+namespace credits::results {
+
+namespace {
+
+Datum text_datum(std::string_view s) { return PointerGetDatum(cstring_to_text_with_len(s.data(), s.size())); }
+
+void set_text(Datum *values, bool *nulls, int i, std::optional<std::string_view> s) {
+    nulls[i] = !s;
+    if (s) values[i] = text_datum(*s);
+}
+
+}  // namespace
+
+TupleDesc result_desc(FunctionCallInfo fcinfo) {
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+        elog(ERROR, "credits: function must return a composite type");
+    return BlessTupleDesc(desc);
+}
+
+Datum from_row(FunctionCallInfo fcinfo, const spi::Row &row) {
+    MemoryContext old = MemoryContextSwitchTo(spi::caller_context());
+    TupleDesc desc = result_desc(fcinfo);
+    if (desc->natts != row.desc->natts) elog(ERROR, "credits: result has %d columns, expected %d", row.desc->natts, desc->natts);
+    Datum *values = static_cast<Datum *>(palloc(desc->natts * sizeof(Datum)));
+    bool *nulls = static_cast<bool *>(palloc(desc->natts * sizeof(bool)));
+    heap_deform_tuple(row.tuple, row.desc, values, nulls);
+    HeapTuple copy = heap_form_tuple(desc, values, nulls);  // copies the values out of SPI memory
+    MemoryContextSwitchTo(old);
+    return HeapTupleGetDatum(copy);
+}
+
+void fill_transaction(TupleDesc desc, Datum *values, bool *nulls, const Account &account, const Movement &m,
+                      const Posting &p) {
+    for (int i = 0; i < desc->natts; i++) nulls[i] = true;
+    set_text(values, nulls, 0, p.transaction_id.view());
+    set_text(values, nulls, 1, std::string_view(account.id));
+    set_text(values, nulls, 2, std::string_view(account.external_id));
+    set_text(values, nulls, 3, std::string_view(entry_type_name(m.type)));
+    values[4] = units_to_numeric(m.amount, account.scale);
+    values[5] = units_to_numeric(p.balance_after, account.scale);
+    values[6] = units_to_numeric(p.available_after, account.scale);
+    nulls[4] = nulls[5] = nulls[6] = false;
+    set_text(values, nulls, 7, m.description);
+    set_text(values, nulls, 8, m.reference);
+    set_text(values, nulls, 9, m.idempotency_key);
+    nulls[10] = !m.metadata;
+    if (m.metadata) values[10] = *m.metadata;
+    values[11] = TimestampTzGetDatum(p.created_at);
+    nulls[11] = false;
+}
+
+Datum transaction(FunctionCallInfo fcinfo, const Account &account, const Movement &m, const Posting &p) {
+    TupleDesc desc = result_desc(fcinfo);
+    Datum *values = static_cast<Datum *>(palloc(desc->natts * sizeof(Datum)));
+    bool *nulls = static_cast<bool *>(palloc(desc->natts * sizeof(bool)));
+    fill_transaction(desc, values, nulls, account, m, p);
+    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+void materialize_rows(FunctionCallInfo fcinfo) {
+    InitMaterializedSRF(fcinfo, 0);
+    auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    Datum *values = static_cast<Datum *>(palloc(rsinfo->setDesc->natts * sizeof(Datum)));
+    bool *nulls = static_cast<bool *>(palloc(rsinfo->setDesc->natts * sizeof(bool)));
+    for (uint64 i = 0; i < SPI_processed; i++) {
+        spi::Row row = spi::row(i);
+        heap_deform_tuple(row.tuple, row.desc, values, nulls);
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    }
+}
+
+}  // namespace credits::results

@@ -1,0 +1,32 @@
+// Building the rows that functions return.
+#pragma once
+
+#include "ledger.h"
+#include "spi.h"
+
+namespace credits::results {
+
+// The function's declared composite result type, blessed.
+TupleDesc result_desc(FunctionCallInfo fcinfo);
+
+// Re-forms an SPI row (a view row) as the function's result, in the caller's
+// memory. Call before spi::end().
+Datum from_row(FunctionCallInfo fcinfo, const spi::Row &row);
+
+// Fills the leading columns shared by every transaction-shaped result
+// (credits_transaction): transaction_id, account_id, external_id, type,
+// amount, balance, available, description, reference, idempotency_key,
+// metadata, created_at. `values`/`nulls` must have desc->natts slots; the
+// remaining ones are set to NULL.
+void fill_transaction(TupleDesc desc, Datum *values, bool *nulls, const Account &account,
+                      const Movement &movement, const Posting &posting);
+
+// A credits_transaction row. Call after spi::end().
+Datum transaction(FunctionCallInfo fcinfo, const Account &account, const Movement &movement,
+                  const Posting &posting);
+
+// Turns a set-returning function's SPI result into its materialized result.
+// Call before spi::end().
+void materialize_rows(FunctionCallInfo fcinfo);
+
+}  // namespace credits::results

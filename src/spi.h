@@ -1,0 +1,93 @@
+// Running the extension's SQL through SPI with plans prepared once per backend.
+//
+// Every statement names extension objects without a schema: while a call runs,
+// the search path is exactly (pg_catalog, <extension schema>), pushed as an
+// override. That resolves our objects wherever the extension was installed,
+// keeps a caller's search_path from hijacking names or operators inside these
+// SECURITY DEFINER functions, and never forces cached plans to be re-analysed.
+#pragma once
+
+#include "pg.h"
+
+#include <optional>
+
+namespace credits::spi {
+
+constexpr int max_params = 24;
+
+// One SQL statement of the extension. Declare it `static` next to the code
+// that runs it; it is prepared (generic plan, kept) on first use.
+struct Statement {
+    const char *sql;
+    int nargs;
+    Oid argtypes[max_params];
+    SPIPlanPtr plan = nullptr;
+};
+
+// Parameter values for one execution.
+struct Params {
+    Datum values[max_params];
+    char nulls[max_params];
+    int count = 0;
+
+    Params &add(Datum value) {
+        values[count] = value;
+        nulls[count++] = ' ';
+        return *this;
+    }
+    Params &add_null() {
+        values[count] = 0;
+        nulls[count++] = 'n';
+        return *this;
+    }
+    Params &add(std::optional<Datum> value) { return value ? add(*value) : add_null(); }
+    Params &add_text(std::string_view s);
+    Params &add_text(const char *s) { return add_text(std::string_view(s)); }
+    Params &add_text(std::optional<std::string_view> s) { return s ? add_text(*s) : add_null(); }
+};
+
+enum class Access { Read, Write };
+
+// Connects to SPI and installs the extension's search path for the call.
+// Write access also lets the statements pass the tables' guard triggers.
+// Pair every begin() with end(); on an error, transaction abort cleans up.
+void begin(FunctionCallInfo fcinfo, Access access);
+void begin_in_schema(Oid schema, Access access);
+void end();
+
+// Whether the current statement is run by the extension on behalf of one of
+// its functions (checked by the guard triggers).
+bool writes_allowed();
+
+// Forgets the calls begun in `subxact` or later, which an abort has ended
+// (TopSubTransactionId: all of them).
+void forget_calls_from(SubTransactionId subxact);
+
+// Runs the statement; returns how many rows it processed or returned.
+uint64 run(Statement &stmt, const Params &params, long limit = 0);
+
+// Column readers for row `row` of the last run's result (columns from 1).
+struct Row {
+    HeapTuple tuple;
+    TupleDesc desc;
+
+    bool is_null(int col) const;
+    Datum datum(int col) const;  // points into SPI memory
+    std::optional<Datum> nullable(int col) const;
+    std::string_view string(int col) const;  // "" for NULL
+    std::optional<std::string_view> nullable_string(int col) const;
+    int64 int64_value(int col) const;
+    TimestampTz timestamp(int col) const;
+    bool boolean(int col) const;
+};
+Row row(uint64 index);
+
+// The memory context that was current when the innermost call began.
+MemoryContext caller_context();
+
+// Copies a Datum out of SPI memory into the caller's memory context, so it
+// survives end().
+Datum keep(Datum value, Oid type);
+std::string_view keep_text(std::string_view s);
+
+}  // namespace credits::spi

@@ -1,0 +1,41 @@
+// Guard triggers: the tables are written only through the extension's
+// functions, and ledger entries are never changed or removed.
+#include "errors.h"
+#include "guard.h"
+#include "spi.h"
+
+using namespace credits;
+
+namespace {
+
+const char *event_name(TriggerEvent event) {
+    if (TRIGGER_FIRED_BY_UPDATE(event)) return "UPDATE";
+    if (TRIGGER_FIRED_BY_DELETE(event)) return "DELETE";
+    if (TRIGGER_FIRED_BY_TRUNCATE(event)) return "TRUNCATE";
+    return "INSERT";
+}
+
+TriggerData *trigger_data(FunctionCallInfo fcinfo) {
+    if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "credits: not called as a trigger");
+    return reinterpret_cast<TriggerData *>(fcinfo->context);
+}
+
+}  // namespace
+
+// Any write that does not come from a credits function is refused.
+CREDITS_FUNCTION(credits_refuse_direct_write) {
+    TriggerData *trigger = trigger_data(fcinfo);
+    if (spi::writes_allowed()) return PointerGetDatum(nullptr);
+    fail(sqlstate::write_refused,
+         format("%s on %s is not allowed", event_name(trigger->tg_event), RelationGetRelationName(trigger->tg_relation)),
+         "Balances move only through the ledger, so these tables change only through credits functions.",
+         "Use credits_credit, credits_debit or credits_update_account.");
+}
+
+// Ledger entries are append-only, whoever asks.
+CREDITS_FUNCTION(credits_refuse_ledger_change) {
+    TriggerData *trigger = trigger_data(fcinfo);
+    fail(sqlstate::write_refused,
+         format("%s on %s is not allowed", event_name(trigger->tg_event), RelationGetRelationName(trigger->tg_relation)),
+         "Ledger entries are append-only.", "Correct a mistake with a new entry, such as a credit or a debit.");
+}

@@ -1,0 +1,94 @@
+-- The SQL surface is a contract: names, parameters, result columns,
+-- SECURITY DEFINER, and privileges (nothing for PUBLIC, no table rights
+-- needed by users).
+\set ON_ERROR_STOP 1
+\set QUIET 1
+SET client_min_messages = warning;
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION credits;
+SELECT plan(31);
+
+SELECT has_function('credits_create_account',
+    ARRAY['text', 'text', 'text', 'jsonb', 'text', 'integer', 'numeric', 'numeric', 'text']);
+SELECT has_function('credits_get_account', ARRAY['text']);
+SELECT has_function('credits_update_account', ARRAY['text', 'text', 'text', 'jsonb', 'numeric', 'text']);
+SELECT has_function('credits_balance', ARRAY['text']);
+SELECT has_function('credits_credit', ARRAY['text', 'numeric', 'text', 'text', 'text', 'jsonb']);
+SELECT has_function('credits_debit', ARRAY['text', 'numeric', 'text', 'text', 'text', 'jsonb']);
+SELECT has_function('credits_ledger', ARRAY['text', 'text', 'timestamp with time zone', 'timestamp with time zone',
+                                            'integer', 'integer']);
+SELECT has_function('credits_verify', ARRAY['text']);
+
+SELECT is(
+    (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
+      WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'credits\_%' AND NOT p.prosecdef
+        AND p.prorettype <> 'trigger'::regtype),
+    ARRAY['credits_current_tenant'],
+    'every function but credits_current_tenant and the triggers is SECURITY DEFINER');
+
+SELECT columns_are('credits_accounts', ARRAY['id', 'external_id', 'owner_id', 'name', 'email', 'unit', 'scale',
+    'balance', 'reserved', 'available', 'overdraft_limit', 'status', 'metadata', 'created_at', 'updated_at']);
+SELECT columns_are('credits_entries', ARRAY['id', 'transaction_id', 'account_id', 'external_id', 'type', 'amount',
+    'balance_after', 'description', 'reference', 'idempotency_key', 'metadata', 'created_at', 'available_after']);
+SELECT is(
+    (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+      WHERE attrelid = 'credits_transaction'::regclass AND attnum > 0),
+    ARRAY['transaction_id', 'account_id', 'external_id', 'type', 'amount', 'balance', 'available', 'description',
+          'reference', 'idempotency_key', 'metadata', 'created_at'],
+    'credits_transaction has the documented columns');
+SELECT is(
+    (SELECT array_agg(a ORDER BY n) FROM unnest(
+        (SELECT proargnames FROM pg_proc WHERE proname = 'credits_balance')) WITH ORDINALITY AS t(a, n)),
+    ARRAY['account', 'account_id', 'external_id', 'balance', 'reserved', 'available', 'unit', 'updated_at'],
+    'credits_balance returns the documented columns');
+SELECT function_returns('credits_create_account', 'credits_accounts');
+SELECT function_returns('credits_debit', 'credits_transaction');
+SELECT function_returns('credits_ledger', 'setof credits_entries');
+
+-- Tables are dumped with their data.
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 2,
+          'pg_dump backs up both tables');
+
+-- Privileges.
+CREATE ROLE credits_app NOLOGIN;
+GRANT USAGE ON SCHEMA public TO credits_app;
+SET ROLE credits_app;
+SELECT throws_ok($$SELECT credits_create_account('x')$$, '42501', NULL, 'PUBLIC cannot call credits functions');
+SELECT throws_ok($$SELECT * FROM credits_accounts$$, '42501', NULL, 'PUBLIC cannot read the views');
+RESET ROLE;
+
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO credits_app;
+GRANT SELECT ON credits_accounts, credits_entries TO credits_app;
+SET ROLE credits_app;
+SELECT lives_ok($$SELECT credits_create_account('app_user', initial_balance => 50)$$, 'a granted role creates accounts');
+SELECT lives_ok($$SELECT credits_debit('app_user', 20)$$, 'a granted role debits');
+SELECT results_eq($$SELECT balance FROM credits_accounts WHERE external_id = 'app_user'$$, $$VALUES (30::numeric)$$,
+                  'a granted role reads the views');
+SELECT results_eq($$SELECT count(*) FROM credits_ledger('app_user')$$, $$VALUES (2::bigint)$$,
+                  'a granted role reads the ledger');
+SELECT throws_ok($$SELECT * FROM credits_account$$, '42501', NULL, 'the tables stay closed to it');
+SELECT throws_ok($$UPDATE credits_account SET balance = 0$$, '42501', NULL, 'it cannot write a table');
+SELECT throws_ok($$INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after,
+                   available_after, created_at) VALUES ('a', 1, 't', 'credit', 1, 1, 1, now())$$,
+                 '42501', NULL, 'it cannot forge an entry');
+SELECT is_empty($$SELECT * FROM credits_verify()$$, 'verify works for it too');
+RESET ROLE;
+
+-- The search_path of the caller cannot redirect the functions.
+CREATE SCHEMA evil;
+CREATE TABLE evil.credits_account (id text);
+SET search_path = evil, public;
+SELECT lives_ok($$SELECT credits_debit('app_user', 1)$$, 'a shadowing table on the search_path is ignored');
+RESET search_path;
+SELECT results_eq($$SELECT balance FROM credits_balance('app_user')$$, $$VALUES (29::numeric)$$,
+                  'the debit went to the real ledger');
+
+-- The extension can be dropped and created again in the same session.
+DROP EXTENSION credits;
+CREATE EXTENSION credits;
+SELECT lives_ok($$SELECT credits_create_account('again', initial_balance => 1)$$, 'recreated extension works');
+SELECT lives_ok($$SELECT credits_debit('again', 1)$$, 'and debits with freshly looked-up tables');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,87 @@
+-- Tampering with the ledger is refused, and what gets past the guards (a
+-- superuser disabling them, a raw INSERT) is caught by credits_verify().
+\set ON_ERROR_STOP 1
+\set QUIET 1
+SET client_min_messages = warning;
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION credits;
+SELECT plan(22);
+
+SELECT lives_ok($$SELECT credits_create_account('alice', initial_balance => 100)$$, 'alice has 100');
+SELECT lives_ok($$SELECT credits_debit('alice', 30)$$, 'alice spends 30');
+SELECT lives_ok($$SELECT credits_create_account('bob', initial_balance => 10)$$, 'bob has 10');
+SELECT is_empty($$SELECT * FROM credits_verify()$$, 'a healthy ledger has no findings');
+
+-- The guards.
+SELECT throws_ok($$UPDATE credits_entry SET amount = 0$$, 'CR014', 'UPDATE on credits_entry is not allowed',
+                 'ledger entries cannot be updated');
+SELECT throws_ok($$DELETE FROM credits_entry$$, 'CR014', 'DELETE on credits_entry is not allowed',
+                 'ledger entries cannot be deleted');
+SELECT throws_ok($$TRUNCATE credits_entry$$, 'CR014', 'TRUNCATE on credits_entry is not allowed',
+                 'the ledger cannot be truncated');
+SELECT throws_ok($$UPDATE credits_account SET balance = 1000000 WHERE external_id = 'alice'$$, 'CR014',
+                 'UPDATE on credits_account is not allowed', 'a balance cannot be set directly');
+SELECT throws_ok($$UPDATE credits_account SET status = 'closed'$$, 'CR014', NULL,
+                 'no account column can be set directly');
+SELECT throws_ok($$DELETE FROM credits_account$$, 'CR014', NULL, 'accounts cannot be deleted');
+SELECT throws_ok($$TRUNCATE credits_account$$, 'CR014', NULL, 'accounts cannot be truncated');
+SELECT results_eq($$SELECT balance FROM credits_balance('alice')$$, $$VALUES (70::numeric)$$,
+                  'the refused statements changed nothing');
+
+-- A raw INSERT into the ledger (left open for pg_restore) is caught.
+SAVEPOINT raw_insert;
+INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after, available_after, created_at)
+SELECT id, entry_count + 1, 'txn_forged', 'credit', 1000, balance + 1000, balance + 1000, now()
+  FROM credits_account WHERE external_id = 'alice';
+SELECT set_eq($$SELECT invariant FROM credits_verify()$$, ARRAY['balance_matches_ledger', 'entry_count'],
+              'a forged entry shows as balance and entry-count drift');
+ROLLBACK TO raw_insert;
+
+-- A superuser who disables the guards is caught.
+SAVEPOINT bypass;
+ALTER TABLE credits_account DISABLE TRIGGER credits_account_guard;
+UPDATE credits_account SET balance = 1000000 WHERE external_id = 'alice';
+SELECT results_eq($$SELECT external_id, invariant, expected, actual FROM credits_verify()$$,
+                  $$VALUES ('alice'::text, 'balance_matches_ledger'::text, 70::numeric, 1000000::numeric)$$,
+                  'a balance set behind the ledger''s back is reported with both numbers');
+ROLLBACK TO bypass;
+
+SAVEPOINT delete_entry;
+ALTER TABLE credits_entry DISABLE TRIGGER credits_entry_append_only;
+DELETE FROM credits_entry WHERE seq = 1 AND account_id = (SELECT id FROM credits_account WHERE external_id = 'alice');
+SELECT set_eq($$SELECT invariant FROM credits_verify('alice')$$,
+              ARRAY['balance_matches_ledger', 'entry_count', 'ledger_chain'],
+              'a deleted entry breaks the balance, the count and the chain');
+SELECT results_eq($$SELECT detail FROM credits_verify('alice') WHERE invariant = 'ledger_chain'$$,
+                  $$VALUES ('entry 1 is missing')$$, 'the chain names the missing entry');
+ROLLBACK TO delete_entry;
+
+SAVEPOINT edit_entry;
+ALTER TABLE credits_entry DISABLE TRIGGER credits_entry_append_only;
+UPDATE credits_entry SET amount = -20
+ WHERE seq = 2 AND account_id = (SELECT id FROM credits_account WHERE external_id = 'alice');
+SELECT set_eq($$SELECT invariant FROM credits_verify('alice')$$, ARRAY['balance_matches_ledger', 'ledger_chain'],
+              'an edited amount breaks the balance and the chain');
+ROLLBACK TO edit_entry;
+
+SAVEPOINT orphan;
+INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after, available_after, created_at)
+VALUES ('acc_nobody', 1, 'txn_x', 'credit', 5, 5, 5, now());
+SELECT results_eq($$SELECT invariant, account_id FROM credits_verify() WHERE invariant = 'entry_has_account'$$,
+                  $$VALUES ('entry_has_account'::text, 'acc_nobody'::text)$$, 'an entry without an account is reported');
+ROLLBACK TO orphan;
+
+SAVEPOINT overdrawn;
+ALTER TABLE credits_account DISABLE TRIGGER credits_account_guard;
+UPDATE credits_account SET overdraft_limit = 0, balance = -5 WHERE external_id = 'bob';
+SELECT ok('within_overdraft_limit' = ANY (ARRAY(SELECT invariant FROM credits_verify('bob'))),
+          'an account below its overdraft limit is reported');
+ROLLBACK TO overdrawn;
+
+SELECT is_empty($$SELECT * FROM credits_verify()$$, 'after every rollback the ledger is healthy again');
+SELECT lives_ok($$SELECT credits_debit('alice', 70)$$, 'the extension still writes normally');
+SELECT is_empty($$SELECT * FROM credits_verify()$$, 'and stays healthy');
+
+SELECT * FROM finish();
+ROLLBACK;
