@@ -64,7 +64,7 @@ deps:
 demo: deps
 	$(MAKE) all
 	scripts/as-root.sh $(MAKE) install
-	scripts/with-cluster.sh psql -v ON_ERROR_STOP=1 -X -f demo/quickstart.sql
+	scripts/with-cluster.sh psql -X -a -f demo/quickstart.sql
 
 test: deps
 	$(MAKE) all

@@ -14,3 +14,5 @@ fi
 
 psql -X -q -c "DROP DATABASE IF EXISTS credits_tap" -c "CREATE DATABASE credits_tap"
 PGDATABASE=credits_tap pg_prove --failures test/pgtap/*.sql
+
+test/stress/run.sh
