@@ -20,18 +20,22 @@ SOURCES = \
 	src/ledger_functions.cpp \
 	src/module.cpp \
 	src/movement_functions.cpp \
+	src/reservation_functions.cpp \
+	src/reservations.cpp \
 	src/results.cpp \
 	src/settings.cpp \
 	src/spi.cpp \
 	src/tables.cpp \
-	src/triggers.cpp
+	src/triggers.cpp \
+	src/verify.cpp
 OBJS = $(SOURCES:.cpp=.o)
 
 DATA = \
-	credits--0.1.0.sql
+	credits--0.1.0.sql \
+	credits--0.1.0--0.2.0.sql
 
-REGRESS = accounts credit_debit idempotency ledger tenants verify
-ISOLATION = concurrent_debits idempotency_race debit_vs_freeze
+REGRESS = accounts credit_debit idempotency ledger tenants verify reservations upgrade
+ISOLATION = concurrent_debits idempotency_race debit_vs_freeze reserve_race reserve_vs_debit confirm_vs_cancel confirm_vs_expiry
 ISOLATION_OPTS = --inputdir=test
 
 # PostgreSQL 15 from Debian; any pg_config when that one is not there.
@@ -56,7 +60,9 @@ endif
 
 -include $(SOURCES:.cpp=.d)
 
-.PHONY: deps demo test pgtap bench
+.PHONY: deps demo test bench
+
+FSYNC ?= on
 
 deps:
 	scripts/install-deps.sh
@@ -74,4 +80,4 @@ test: deps
 bench: deps
 	$(MAKE) all
 	scripts/as-root.sh $(MAKE) install
-	CLUSTER_OPTS="-o fsync=on" scripts/with-cluster.sh bench/run.sh
+	CLUSTER_OPTS="-o fsync=$(FSYNC)" scripts/with-cluster.sh bench/run.sh

@@ -33,4 +33,6 @@ compare() {  # name credits-script baseline-script
 printf '%-28s %12s %12s %8s\n' workload "credits tps" "raw-SQL tps" ratio
 compare "debit, 10,000 accounts" credits_debit.sql baseline_debit.sql
 compare "debit, one hot account" credits_debit_hot.sql baseline_debit_hot.sql
+# Two transactions per cycle, as an application does it, against one debit.
+compare "reserve+confirm cycle" credits_reserve_confirm.sql baseline_debit.sql
 psql -X -q -c "SELECT count(*) AS verify_findings FROM credits_verify()"

@@ -21,12 +21,6 @@ spi::Statement insert_account{
     11,
     {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT2OID, NUMERICOID, JSONBOID, TIMESTAMPTZOID}};
 
-spi::Statement update_account{
-    "UPDATE credits_account SET name = coalesce($2, name), email = coalesce($3, email),"
-    " metadata = coalesce($4, metadata), overdraft_limit = coalesce($5, overdraft_limit),"
-    " status = coalesce($6, status), updated_at = $7 WHERE ctid = $1",
-    7, {TIDOID, TEXTOID, TEXTOID, JSONBOID, NUMERICOID, TEXTOID, TIMESTAMPTZOID}};
-
 spi::Statement account_view_row{"SELECT * FROM credits_accounts WHERE id = $1", 1, {TEXTOID}};
 
 spi::Statement balance_view_row{
@@ -106,7 +100,7 @@ CREDITS_FUNCTION(credits_create_account) {
     Units initial_balance = to_units(non_negative_arg(fcinfo, 7, "initial_balance"), scale, "initial_balance", label);
     auto owner_id = args::string(fcinfo, 8, "owner_id", args::max_key_length);
 
-    spi::begin(fcinfo, spi::Access::Write);
+    spi::begin(fcinfo);
     ids::Id id = ids::make("acc_");
     uint64 inserted = spi::run(insert_account, spi::Params()
                                                    .add_text(id.view())
@@ -138,14 +132,14 @@ CREDITS_FUNCTION(credits_create_account) {
 // credits_get_account(account)
 CREDITS_FUNCTION(credits_get_account) {
     std::string_view account = account_arg(fcinfo, 0);
-    spi::begin(fcinfo, spi::Access::Read);
+    spi::begin(fcinfo);
     return view_row(fcinfo, account_view_row, find_account_id(account));
 }
 
 // credits_balance(account) -> account_id, external_id, balance, reserved, available, unit, updated_at
 CREDITS_FUNCTION(credits_balance) {
     std::string_view account = account_arg(fcinfo, 0);
-    spi::begin(fcinfo, spi::Access::Read);
+    spi::begin(fcinfo);
     return view_row(fcinfo, balance_view_row, find_account_id(account));
 }
 
@@ -159,11 +153,15 @@ CREDITS_FUNCTION(credits_update_account) {
     if (args::given(fcinfo, 4)) limit = args::decimal(fcinfo, 4, "overdraft_limit", Sign::NonNegative);
     auto status = status_arg(fcinfo, 5);
 
-    spi::begin(fcinfo, spi::Access::Write);
+    spi::begin(fcinfo);
     tables::Session s;
     tables::open(s, tables::extension_schema(fcinfo));
     Account account = lock_account(s, account_ref);
-    std::optional<Datum> limit_value;
+    auto col = [&](AccountColumn c) { return account_attnum(s, c); };
+    tables::Values changes = tables::new_values(tables::rel(s, tables::TableId::Account));
+    if (name) changes.set_text(col(AccountColumn::name), name);
+    if (email) changes.set_text(col(AccountColumn::email), email);
+    if (metadata) changes.set(col(AccountColumn::metadata), *metadata);
     if (limit) {
         Units units = to_units(*limit, account.scale, "overdraft_limit", account.external_id);
         if (account.available() < -units)
@@ -172,26 +170,16 @@ CREDITS_FUNCTION(credits_update_account) {
                  format("available is %s; an overdraft limit of %s would leave it below the limit.",
                         units_to_string(account.available(), account.scale), units_to_string(units, account.scale)),
                  "Credit the account first, or freeze it to stop spending.");
-        limit_value = units_to_numeric(units, account.scale);
+        changes.set(col(AccountColumn::overdraft_limit), units_to_numeric(units, account.scale));
     }
     if (status == Status::Closed && account.status != Status::Closed && (account.balance != 0 || account.reserved != 0))
         fail(sqlstate::account_not_empty, format("account %s cannot be closed", account.external_id),
              format("balance is %s and reserved is %s; both must be zero.",
                     units_to_string(account.balance, account.scale), units_to_string(account.reserved, account.scale)),
-             "Debit or transfer the remaining balance first.");
+             "Debit or transfer the remaining balance first, and settle pending reservations.");
+    if (status) changes.set_text(col(AccountColumn::status), std::string_view(status_name(*status)));
 
-    if (name || email || metadata || limit_value || status) {
-        std::optional<std::string_view> status_text;
-        if (status) status_text = status_name(*status);
-        spi::run(update_account, spi::Params()
-                                     .add(PointerGetDatum(&account.row->tts_tid))
-                                     .add_text(name)
-                                     .add_text(email)
-                                     .add(metadata)
-                                     .add(limit_value)
-                                     .add_text(status_text)
-                                     .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())));
-    }
+    if (name || email || metadata || limit || status) save_account(s, account, &changes);
     tables::close(s);
     return view_row(fcinfo, account_view_row, account.id);
 }

@@ -3,6 +3,7 @@
 #include "args.h"
 #include "errors.h"
 #include "ids.h"
+#include "reservations.h"
 #include "settings.h"
 #include "spi.h"
 
@@ -10,62 +11,70 @@ namespace credits {
 
 namespace {
 
-// Column numbers of credits_account, looked up once per table.
-struct AccountColumns {
+constexpr const char *column_names[] = {"id", "tenant", "external_id", "name", "email", "status", "scale",
+                                        "balance", "reserved", "overdraft_limit", "metadata", "entry_count",
+                                        "updated_at", "next_hold_expiry"};
+constexpr int column_count = static_cast<int>(AccountColumn::count);
+static_assert(sizeof(column_names) / sizeof(column_names[0]) == column_count);
+tables::Columns<column_count> columns{column_names};
+
+// Index OIDs, looked up once per table like the columns.
+struct Indexes {
     Oid relid = InvalidOid;
-    Oid pkey, tenant_external_id_key;
-    AttrNumber id, tenant, external_id, status, scale, balance, reserved, overdraft_limit, entry_count, updated_at;
-};
-AccountColumns columns;
+    Oid pkey, tenant_external_id;
+} indexes;
 
-const AccountColumns &columns_of(tables::Session &s) {
-    Relation rel = s.account.rel;
-    if (columns.relid != RelationGetRelid(rel)) {
-        columns.pkey = tables::relation_oid(s.schema, "credits_account_pkey");
-        columns.tenant_external_id_key = tables::relation_oid(s.schema, "credits_account_tenant_external_id_key");
-        columns.id = tables::column(rel, "id");
-        columns.tenant = tables::column(rel, "tenant");
-        columns.external_id = tables::column(rel, "external_id");
-        columns.status = tables::column(rel, "status");
-        columns.scale = tables::column(rel, "scale");
-        columns.balance = tables::column(rel, "balance");
-        columns.reserved = tables::column(rel, "reserved");
-        columns.overdraft_limit = tables::column(rel, "overdraft_limit");
-        columns.entry_count = tables::column(rel, "entry_count");
-        columns.updated_at = tables::column(rel, "updated_at");
-        columns.relid = RelationGetRelid(rel);
+const Indexes &indexes_of(tables::Session &s) {
+    Relation rel = tables::rel(s, tables::TableId::Account);
+    if (indexes.relid != RelationGetRelid(rel)) {
+        indexes.pkey = tables::relation_oid(s.schema, "credits_account_pkey");
+        indexes.tenant_external_id = tables::relation_oid(s.schema, "credits_account_tenant_external_id_key");
+        indexes.relid = RelationGetRelid(rel);
     }
-    return columns;
+    return indexes;
 }
 
-std::string_view text_column(TupleTableSlot *slot, AttrNumber attnum) {
-    bool isnull;
-    Datum d = slot_getattr(slot, attnum, &isnull);
-    if (isnull) return {};
-    text *t = DatumGetTextPP(d);
-    return {VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)};
-}
-
-Datum text_datum(std::string_view s) { return PointerGetDatum(cstring_to_text_with_len(s.data(), s.size())); }
-
-// The locked row of the account, or nullptr when the tenant has none.
-TupleTableSlot *lock_row(tables::Session &s, const AccountColumns &c, std::string_view account) {
-    std::string_view tenant = settings::tenant();
-    if (!ids::has_shape(account, "acc_")) {
-        Datum keys[] = {text_datum(tenant), text_datum(account)};
-        return tables::lock_by_index(s, s.account, c.tenant_external_id_key, keys, 2);
-    }
-    Datum key = text_datum(ids::canonical(account).view());
-    TupleTableSlot *slot = tables::lock_by_index(s, s.account, c.pkey, &key, 1);
+TupleTableSlot *lock_row_by_id(tables::Session &s, std::string_view id, std::optional<std::string_view> tenant,
+                               tables::Wait wait) {
+    Datum key = tables::text_datum(id);
+    TupleTableSlot *slot = tables::lock_by_index(s, tables::TableId::Account, indexes_of(s).pkey, &key, 1, wait);
     // Another tenant's account is as good as absent (its lock is held until
     // the call ends, like any row a query locks).
-    return slot && text_column(slot, c.tenant) == tenant ? slot : nullptr;
+    if (slot && tenant && tables::text_value(slot, account_attnum(s, AccountColumn::tenant)) != *tenant) return nullptr;
+    return slot;
 }
 
-[[noreturn]] void not_found(std::string_view account) {
-    fail(sqlstate::account_not_found, format("account \"%s\" does not exist", args::cstr(account)),
-         format("No account has that id or external_id in tenant \"%s\".", args::cstr(settings::tenant())),
-         "Set credits.tenant if the account belongs to another tenant.");
+// The locked row of the account, or nullptr when the tenant has none.
+TupleTableSlot *lock_row(tables::Session &s, std::string_view account) {
+    std::string_view tenant = settings::tenant();
+    if (ids::has_shape(account, "acc_"))
+        return lock_row_by_id(s, ids::canonical(account).view(), tenant, tables::Wait::Block);
+    Datum keys[] = {tables::text_datum(tenant), tables::text_datum(account)};
+    return tables::lock_by_index(s, tables::TableId::Account, indexes_of(s).tenant_external_id, keys, 2);
+}
+
+Account load(tables::Session &s, TupleTableSlot *row) {
+    auto col = [&](AccountColumn c) { return account_attnum(s, c); };
+    Account a;
+    a.row = row;
+    a.id = args::cstr(*tables::text_value(row, col(AccountColumn::id)));
+    a.external_id = args::cstr(*tables::text_value(row, col(AccountColumn::external_id)));
+    a.status = parse_status(*tables::text_value(row, col(AccountColumn::status))).value_or(Status::Closed);
+    a.scale = DatumGetInt16(tables::value(row, col(AccountColumn::scale)));
+    a.balance = numeric_to_units(tables::value(row, col(AccountColumn::balance)), a.scale);
+    a.reserved = numeric_to_units(tables::value(row, col(AccountColumn::reserved)), a.scale);
+    a.overdraft_limit = numeric_to_units(tables::value(row, col(AccountColumn::overdraft_limit)), a.scale);
+    a.entry_count = DatumGetInt64(tables::value(row, col(AccountColumn::entry_count)));
+    auto next = tables::nullable(row, col(AccountColumn::next_hold_expiry));
+    a.next_hold_expiry = next ? DatumGetTimestampTz(*next) : no_expiry;
+    return a;
+}
+
+// Lazy correctness: an account is never used with expired holds in it.
+Account bring_up_to_date(tables::Session &s, Account a) {
+    if (a.next_hold_expiry <= GetCurrentTransactionStartTimestamp() && settle_expired_holds(s, a, PG_INT32_MAX) > 0)
+        save_account(s, a);
+    return a;
 }
 
 spi::Statement id_by_id{"SELECT id FROM credits_account WHERE id = $1 AND tenant = $2", 2, {TEXTOID, TEXTOID}};
@@ -74,6 +83,10 @@ spi::Statement id_by_external_id{"SELECT id FROM credits_account WHERE tenant = 
                                  {TEXTOID, TEXTOID}};
 
 }  // namespace
+
+AttrNumber account_attnum(tables::Session &s, AccountColumn c) {
+    return tables::columns(columns, tables::rel(s, tables::TableId::Account))[static_cast<int>(c)];
+}
 
 const char *status_name(Status s) {
     switch (s) {
@@ -94,33 +107,38 @@ std::string_view account_arg(FunctionCallInfo fcinfo, int argno) {
     return args::required_text(fcinfo, argno, "account");
 }
 
-Account lock_account(tables::Session &s, std::string_view account) {
-    const AccountColumns &c = columns_of(s);
-    TupleTableSlot *row = lock_row(s, c, account);
-    if (!row) not_found(account);
-    slot_getallattrs(row);
-    Account a;
-    a.row = row;
-    a.id = args::cstr(text_column(row, c.id));
-    a.external_id = args::cstr(text_column(row, c.external_id));
-    a.status = parse_status(text_column(row, c.status)).value_or(Status::Closed);
-    a.scale = DatumGetInt16(row->tts_values[c.scale - 1]);
-    a.balance = numeric_to_units(row->tts_values[c.balance - 1], a.scale);
-    a.reserved = numeric_to_units(row->tts_values[c.reserved - 1], a.scale);
-    a.overdraft_limit = numeric_to_units(row->tts_values[c.overdraft_limit - 1], a.scale);
-    a.entry_count = DatumGetInt64(row->tts_values[c.entry_count - 1]);
-    return a;
+void account_not_found(std::string_view account) {
+    fail(sqlstate::account_not_found, format("account \"%s\" does not exist", args::cstr(account)),
+         format("No account has that id or external_id in tenant \"%s\".", args::cstr(settings::tenant())),
+         "Set credits.tenant if the account belongs to another tenant.");
 }
 
-void save_balances(tables::Session &s, const Account &a) {
-    const AccountColumns &c = columns_of(s);
-    int cols[] = {c.balance, c.reserved, c.entry_count, c.updated_at};
-    Datum values[] = {units_to_numeric(a.balance, a.scale), units_to_numeric(a.reserved, a.scale),
-                      Int64GetDatum(a.entry_count), TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())};
-    bool nulls[] = {false, false, false, false};
-    HeapTuple old = ExecFetchSlotHeapTuple(a.row, false, nullptr);
-    HeapTuple updated = heap_modify_tuple_by_cols(old, RelationGetDescr(s.account.rel), 4, cols, values, nulls);
-    tables::update(s, s.account, &a.row->tts_tid, updated);
+Account lock_account(tables::Session &s, std::string_view account) {
+    TupleTableSlot *row = lock_row(s, account);
+    if (!row) account_not_found(account);
+    return bring_up_to_date(s, load(s, row));
+}
+
+std::optional<Account> lock_account_by_id(tables::Session &s, std::string_view id, LockOptions options) {
+    std::optional<std::string_view> tenant;
+    if (!options.any_tenant) tenant = settings::tenant();
+    TupleTableSlot *row = lock_row_by_id(s, id, tenant, options.wait);
+    if (!row) return std::nullopt;
+    Account a = load(s, row);
+    return options.settle ? bring_up_to_date(s, a) : a;
+}
+
+void save_account(tables::Session &s, const Account &a, tables::Values *extra) {
+    auto col = [&](AccountColumn c) { return account_attnum(s, c); };
+    tables::Values changes = extra ? *extra : tables::new_values(tables::rel(s, tables::TableId::Account));
+    std::optional<Datum> next;
+    if (a.next_hold_expiry != no_expiry) next = TimestampTzGetDatum(a.next_hold_expiry);
+    changes.set(col(AccountColumn::balance), units_to_numeric(a.balance, a.scale))
+        .set(col(AccountColumn::reserved), units_to_numeric(a.reserved, a.scale))
+        .set(col(AccountColumn::entry_count), Int64GetDatum(a.entry_count))
+        .set(col(AccountColumn::next_hold_expiry), next)
+        .set(col(AccountColumn::updated_at), TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+    tables::update(s, tables::TableId::Account, a.row, changes);
 }
 
 const char *find_account_id(std::string_view account) {
@@ -128,7 +146,7 @@ const char *find_account_id(std::string_view account) {
     uint64 found = ids::has_shape(account, "acc_")
                        ? spi::run(id_by_id, spi::Params().add_text(ids::canonical(account).view()).add_text(tenant))
                        : spi::run(id_by_external_id, spi::Params().add_text(tenant).add_text(account));
-    if (found == 0) not_found(account);
+    if (found == 0) account_not_found(account);
     return spi::keep_text(spi::row(0).string(1)).data();
 }
 

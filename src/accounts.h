@@ -1,5 +1,5 @@
 // Accounts: finding them (by internal id or external_id, within the session's
-// tenant), locking them, and writing their balance columns back.
+// tenant), locking them, and writing them back.
 #pragma once
 
 #include "amount.h"
@@ -14,6 +14,16 @@ enum class Status { Active, Frozen, Closed };
 const char *status_name(Status s);
 std::optional<Status> parse_status(std::string_view s);
 
+// Columns of credits_account that the C++ code reads or writes.
+enum class AccountColumn {
+    id, tenant, external_id, name, email, status, scale, balance, reserved, overdraft_limit, metadata,
+    entry_count, updated_at, next_hold_expiry, count
+};
+AttrNumber account_attnum(tables::Session &s, AccountColumn c);
+
+// No pending hold: next_hold_expiry is NULL.
+constexpr TimestampTz no_expiry = DT_NOEND;
+
 // The account row as the ledger needs it, loaded under its row lock.
 struct Account {
     TupleTableSlot *row;      // the locked row version
@@ -22,9 +32,10 @@ struct Account {
     Status status;
     int scale;
     Units balance;
-    Units reserved;
+    Units reserved;           // pending, unexpired holds once settled
     Units overdraft_limit;
     int64 entry_count;        // seq of the newest entry
+    TimestampTz next_hold_expiry;  // no pending hold expires before this
 
     Units available() const { return balance - reserved; }
 };
@@ -33,13 +44,23 @@ static_assert(std::is_trivially_destructible_v<Account>);
 // Reads the `account` argument of a function: required, at most 255 bytes.
 std::string_view account_arg(FunctionCallInfo fcinfo, int argno);
 
-// Locks the account row (FOR NO KEY UPDATE) and loads it. CR002 when no
-// account of the session's tenant has that id or external_id.
+// Locks the account row (FOR NO KEY UPDATE) and brings it up to date: holds
+// that have expired are released (and saved) first. CR002 when no account of
+// the session's tenant has that id or external_id.
 Account lock_account(tables::Session &s, std::string_view account);
 
-// Writes balance, reserved, entry_count and updated_at of a locked account.
-// Once per account and call: the locked row version is replaced.
-void save_balances(tables::Session &s, const Account &account);
+struct LockOptions {
+    bool any_tenant = false;  // background work serves every tenant
+    tables::Wait wait = tables::Wait::Block;  // Skip: nullopt if someone else holds it
+    bool settle = true;       // release expired holds (false: the caller does)
+};
+
+// The same by internal id; nullopt when there is none (or it was skipped).
+std::optional<Account> lock_account_by_id(tables::Session &s, std::string_view id, LockOptions options = {});
+
+// Writes balance, reserved, entry_count, next_hold_expiry and updated_at of a
+// locked account, plus any `extra` columns.
+void save_account(tables::Session &s, const Account &account, tables::Values *extra = nullptr);
 
 // The internal id of an account of the session's tenant, without locking
 // (through SPI, for the functions that read views).
@@ -48,5 +69,7 @@ const char *find_account_id(std::string_view account);
 // CR007 unless the account allows the operation ("debits", "credits", ...).
 // Frozen accounts still take credits; closed ones take nothing.
 void require_status(const Account &account, bool allowed_when_frozen, const char *operation);
+
+[[noreturn]] void account_not_found(std::string_view account);
 
 }  // namespace credits

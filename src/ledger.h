@@ -24,6 +24,8 @@ struct Movement {
     std::optional<std::string_view> reference;
     std::optional<std::string_view> idempotency_key;
     std::optional<Datum> metadata;  // a jsonb object
+    std::optional<std::string_view> reservation_id = std::nullopt;  // the hold a confirm settles
+    bool forced = false;  // explicitly allowed past the overdraft limit
 
     bool decreases() const { return type == EntryType::Debit; }
 };
@@ -39,11 +41,23 @@ struct Posting {
 
 // The whole single-account operation on a locked account: an idempotent
 // replay returns the original posting; otherwise the status and the funds are
-// checked (CR007, CR001), the entry is appended and the balances are saved.
+// checked (CR007, CR001), the entry is appended and the account is saved.
 Posting post(tables::Session &s, Account &account, const Movement &movement);
 
-// The account after the movement would leave available below the overdraft
-// limit: CR001.
+// Appends the entry and applies it to the in-memory account, without any
+// check; the caller saves the account.
+Posting append(tables::Session &s, Account &account, const Movement &movement);
+
+// An existing transaction on this account, as it was recorded (for replays
+// of calls that are idempotent by other means than a key).
+struct Recorded {
+    Movement movement;
+    Posting posting;
+};
+Recorded find_transaction(tables::Session &s, const Account &account, std::string_view transaction_id);
+
+// CR001 unless the account can give `amount` without available falling below
+// -overdraft_limit.
 void require_funds(const Account &account, Units amount, const char *operation);
 
 }  // namespace credits

@@ -15,7 +15,7 @@ constexpr int max_page_size = 1000;
 
 spi::Statement ledger_page{
     "SELECT e.seq, e.transaction_id, e.account_id, a.external_id, e.type, e.amount, e.balance_after,"
-    " e.description, e.reference, e.idempotency_key, e.metadata, e.created_at, e.available_after"
+    " e.description, e.reference, e.idempotency_key, e.metadata, e.created_at, e.available_after, e.reservation_id"
     " FROM credits_entry e JOIN credits_account a ON a.id = e.account_id"
     " WHERE e.account_id = $1 AND ($2::text IS NULL OR e.type = $2)"
     " AND ($3::timestamptz IS NULL OR e.created_at >= $3) AND ($4::timestamptz IS NULL OR e.created_at < $4)"
@@ -46,7 +46,7 @@ CREDITS_FUNCTION(credits_ledger) {
     if (page_offset < 0)
         fail(sqlstate::invalid_parameter, "page_offset must not be negative", format("page_offset is %d.", page_offset));
 
-    spi::begin(fcinfo, spi::Access::Read);
+    spi::begin(fcinfo);
     const char *id = find_account_id(account);
     std::optional<Datum> since_value, until_value;
     if (since) since_value = TimestampTzGetDatum(*since);

@@ -4,7 +4,7 @@ namespace credits::results {
 
 namespace {
 
-Datum text_datum(std::string_view s) { return PointerGetDatum(cstring_to_text_with_len(s.data(), s.size())); }
+using tables::text_datum;
 
 void set_text(Datum *values, bool *nulls, int i, std::optional<std::string_view> s) {
     nulls[i] = !s;
@@ -52,12 +52,66 @@ void fill_transaction(TupleDesc desc, Datum *values, bool *nulls, const Account 
     nulls[11] = false;
 }
 
+
+namespace {
+
+struct Row {
+    TupleDesc desc;
+    Datum *values;
+    bool *nulls;
+
+    explicit Row(FunctionCallInfo fcinfo)
+        : desc(result_desc(fcinfo)),
+          values(static_cast<Datum *>(palloc(desc->natts * sizeof(Datum)))),
+          nulls(static_cast<bool *>(palloc(desc->natts * sizeof(bool)))) {
+        for (int i = 0; i < desc->natts; i++) nulls[i] = true;
+    }
+    void set(int i, Datum value) {
+        values[i] = value;
+        nulls[i] = false;
+    }
+    void set(int i, std::optional<Datum> value) {
+        if (value) set(i, *value);
+    }
+    void set_text(int i, std::optional<std::string_view> s) {
+        if (s) set(i, text_datum(*s));
+    }
+    Datum datum() const { return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)); }
+};
+static_assert(std::is_trivially_destructible_v<Row>);
+
+}  // namespace
+
+Datum reservation(FunctionCallInfo fcinfo, const Account &account, const Hold &h, Units balance, Units available) {
+    Row row(fcinfo);
+    row.set_text(0, std::string_view(h.id));
+    row.set_text(1, std::string_view(account.id));
+    row.set_text(2, std::string_view(account.external_id));
+    row.set(3, units_to_numeric(h.amount, account.scale));
+    row.set_text(4, std::string_view(hold_status_name(h.status)));
+    row.set(5, TimestampTzGetDatum(h.expires_at));
+    row.set_text(6, h.description);
+    row.set_text(7, h.reference);
+    row.set(8, h.metadata);
+    row.set(9, TimestampTzGetDatum(h.created_at));
+    row.set(10, units_to_numeric(balance, account.scale));
+    row.set(11, units_to_numeric(balance - available, account.scale));
+    row.set(12, units_to_numeric(available, account.scale));
+    return row.datum();
+}
+
+Datum confirmation(FunctionCallInfo fcinfo, const Account &account, const Confirmation &c) {
+    Row row(fcinfo);
+    fill_transaction(row.desc, row.values, row.nulls, account, c.movement, c.posting);
+    row.set_text(12, c.movement.reservation_id);
+    row.set(13, units_to_numeric(c.released, account.scale));
+    return row.datum();
+}
+
 Datum transaction(FunctionCallInfo fcinfo, const Account &account, const Movement &m, const Posting &p) {
-    TupleDesc desc = result_desc(fcinfo);
-    Datum *values = static_cast<Datum *>(palloc(desc->natts * sizeof(Datum)));
-    bool *nulls = static_cast<bool *>(palloc(desc->natts * sizeof(bool)));
-    fill_transaction(desc, values, nulls, account, m, p);
-    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+    Row row(fcinfo);
+    fill_transaction(row.desc, row.values, row.nulls, account, m, p);
+    return row.datum();
 }
 
 void materialize_rows(FunctionCallInfo fcinfo) {

@@ -1,7 +1,7 @@
 // Building the rows that functions return.
 #pragma once
 
-#include "ledger.h"
+#include "reservations.h"
 #include "spi.h"
 
 namespace credits::results {
@@ -24,6 +24,14 @@ void fill_transaction(TupleDesc desc, Datum *values, bool *nulls, const Account 
 // A credits_transaction row. Call after spi::end().
 Datum transaction(FunctionCallInfo fcinfo, const Account &account, const Movement &movement,
                   const Posting &posting);
+
+// A credits_reservation_result row: the hold plus the account's balance,
+// reserved and available. Call after spi::end().
+Datum reservation(FunctionCallInfo fcinfo, const Account &account, const Hold &hold, Units balance, Units available);
+
+// A credits_confirmation row: the transaction plus reservation_id and
+// released.
+Datum confirmation(FunctionCallInfo fcinfo, const Account &account, const Confirmation &confirmation);
 
 // Turns a set-returning function's SPI result into its materialized result.
 // Call before spi::end().

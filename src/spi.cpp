@@ -13,13 +13,11 @@ namespace {
 struct Call {
     MemoryContext caller;  // where results that outlive the call must go
     SubTransactionId subxact;
-    bool write;
 };
 
 constexpr int max_depth = 32;
 Call calls[max_depth];
 int depth = 0;
-int write_depth = 0;
 
 // The override search path for the schema the extension lives in, built once.
 OverrideSearchPath *search_path = nullptr;
@@ -51,31 +49,24 @@ Params &Params::add_text(std::string_view s) {
     return add(PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))));
 }
 
-void begin(FunctionCallInfo fcinfo, Access access) {
-    begin_in_schema(tables::extension_schema(fcinfo), access);
-}
+void begin(FunctionCallInfo fcinfo) { begin_in_schema(tables::extension_schema(fcinfo)); }
 
-void begin_in_schema(Oid schema, Access access) {
+void begin_in_schema(Oid schema) {
     if (depth == max_depth) elog(ERROR, "credits: calls nested too deeply");
     MemoryContext caller = CurrentMemoryContext;
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "credits: SPI_connect failed");
     PushOverrideSearchPath(search_path_for(schema));
-    calls[depth++] = Call{caller, GetCurrentSubTransactionId(), access == Access::Write};
-    if (access == Access::Write) write_depth++;
+    calls[depth++] = Call{caller, GetCurrentSubTransactionId()};
 }
 
 void end() {
-    Call call = calls[--depth];
-    if (call.write) write_depth--;
+    depth--;
     PopOverrideSearchPath();
     if (SPI_finish() != SPI_OK_FINISH) elog(ERROR, "credits: SPI_finish failed");
 }
 
-bool writes_allowed() { return write_depth > 0; }
-
 void forget_calls_from(SubTransactionId subxact) {
-    while (depth > 0 && calls[depth - 1].subxact >= subxact)
-        if (calls[--depth].write) write_depth--;
+    while (depth > 0 && calls[depth - 1].subxact >= subxact) depth--;
 }
 
 uint64 run(Statement &stmt, const Params &params, long limit) {

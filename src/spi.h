@@ -46,18 +46,11 @@ struct Params {
     Params &add_text(std::optional<std::string_view> s) { return s ? add_text(*s) : add_null(); }
 };
 
-enum class Access { Read, Write };
-
 // Connects to SPI and installs the extension's search path for the call.
-// Write access also lets the statements pass the tables' guard triggers.
 // Pair every begin() with end(); on an error, transaction abort cleans up.
-void begin(FunctionCallInfo fcinfo, Access access);
-void begin_in_schema(Oid schema, Access access);
+void begin(FunctionCallInfo fcinfo);
+void begin_in_schema(Oid schema);
 void end();
-
-// Whether the current statement is run by the extension on behalf of one of
-// its functions (checked by the guard triggers).
-bool writes_allowed();
 
 // Forgets the calls begun in `subxact` or later, which an abort has ended
 // (TopSubTransactionId: all of them).

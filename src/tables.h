@@ -2,11 +2,10 @@
 //
 // A debit through SPI costs three executor start-ups; here it is one index
 // probe, one tuple lock, one heap insert and one (normally HOT) heap update,
-// done with the same table-AM and index calls the executor makes. Index
-// maintenance goes through ExecInsertIndexTuples, so every index on the table
-// is kept, including ones a DBA adds. Triggers on these tables do not fire
-// for these writes: the extension's own guard triggers exist to stop other
-// writers.
+// done with the same table-AM and index calls the executor makes. Every index
+// on a table is kept, including ones a DBA adds (see insert_index_entries).
+// Triggers on these tables do not fire for these writes: the extension's own
+// guard triggers exist to stop other writers.
 //
 // Resource discipline: relations, slots and the EState opened for a call are
 // released by close(); on an error, transaction abort releases them. Nothing
@@ -15,54 +14,131 @@
 
 #include "pg.h"
 
+#include <optional>
+
 namespace credits::tables {
+
+enum class TableId { Account, Entry, Reservation, count };
 
 struct Table {
     Relation rel;
     ResultRelInfo *indexes;  // opened on the first write that needs them
 };
 
-// The tables one SQL call works on.
+// The tables one SQL call works on, opened on first use.
 struct Session {
     Oid schema;
     EState *estate;  // for index maintenance; created on first need
     List *locked;    // slots of the rows locked by lock_by_index()
-    Table account;
-    Table entry;
+    Table tables[static_cast<int>(TableId::count)];
 };
 
 // The schema the extension lives in: that of the function being called.
 Oid extension_schema(FunctionCallInfo fcinfo);
 
 void open(Session &s, Oid schema);
-// Releases what the call opened and makes its writes visible to the
-// statements that follow (CommandCounterIncrement).
+// Releases what the call opened.
 void close(Session &s);
+
+Table &table(Session &s, TableId id);
+inline Relation rel(Session &s, TableId id) { return table(s, id).rel; }
 
 // The OID of a relation of the extension (table or index) by name; an error
 // when it is missing, which means the schema is older than the library.
 Oid relation_oid(Oid schema, const char *name);
 
-// The attribute number of a column; an error when it is missing.
-AttrNumber column(Relation rel, const char *name);
+// Attribute numbers of a table's columns, looked up by name once per table
+// (an error names a missing column).
+template <int N>
+struct Columns {
+    const char *const (&names)[N];
+    Oid relid = InvalidOid;
+    AttrNumber attnum[N] = {};
+
+    AttrNumber operator[](int i) const { return attnum[i]; }
+};
+void resolve_columns(Relation rel, const char *const *names, int n, AttrNumber *attnum);
+template <int N>
+const Columns<N> &columns(Columns<N> &c, Relation rel) {
+    if (c.relid != RelationGetRelid(rel)) {
+        resolve_columns(rel, c.names, N, c.attnum);
+        c.relid = RelationGetRelid(rel);
+    }
+    return c;
+}
+
+enum class Wait { Block, Skip };
 
 // Finds the row whose index key equals `keys` (one Datum per index column)
 // and locks it FOR NO KEY UPDATE, following the update chain as SELECT ...
 // FOR UPDATE does in READ COMMITTED. Returns a slot holding the locked row
-// version, which close() releases, or nullptr when there is none.
-TupleTableSlot *lock_by_index(Session &s, Table &t, Oid index, const Datum *keys, int nkeys);
+// version, which close() releases, or nullptr when there is none (or, with
+// Wait::Skip, when another transaction holds the lock).
+TupleTableSlot *lock_by_index(Session &s, TableId t, Oid index, const Datum *keys, int nkeys,
+                              Wait wait = Wait::Block);
 
 // Reads the row whose index key equals `keys` without locking it, with a
 // fresh snapshot. Release the slot with release_slot().
-TupleTableSlot *find_by_index(Session &s, Table &t, Oid index, const Datum *keys, int nkeys);
+TupleTableSlot *find_by_index(Session &s, TableId t, Oid index, const Datum *keys, int nkeys);
+
+// Calls visit(slot) for each row whose leading index columns equal `keys`,
+// in index order, with a fresh snapshot, until it returns false. The slot is
+// only valid during the call.
+template <typename Visit>
+void scan_index(Session &s, TableId t, Oid index, const Datum *keys, int nkeys, Visit visit);
+
+// Reloads the row version the slot holds, if a fresh snapshot still sees it
+// (nobody has updated it since); false otherwise.
+bool refresh(Session &s, TableId t, TupleTableSlot *slot);
 
 void release_slot(TupleTableSlot *slot);
 
-// Inserts a tuple and its index entries.
-void insert(Session &s, Table &t, HeapTuple tuple);
+// Values of a row.
+bool is_null(TupleTableSlot *slot, AttrNumber attnum);
+Datum value(TupleTableSlot *slot, AttrNumber attnum);
+std::optional<Datum> nullable(TupleTableSlot *slot, AttrNumber attnum);
+std::optional<std::string_view> text_value(TupleTableSlot *slot, AttrNumber attnum);
 
-// Replaces the locked row version `old_tid` with `tuple`; index entries are
-// added when the update could not be HOT.
-void update(Session &s, Table &t, ItemPointer old_tid, HeapTuple tuple);
+Datum text_datum(std::string_view s);
+
+// A row being built for insert(), or the changed columns for update().
+struct Values {
+    int natts;
+    Datum *values;
+    bool *nulls;
+    bool *changed;
+
+    Values &set(AttrNumber attnum, Datum value);
+    Values &set(AttrNumber attnum, std::optional<Datum> value);
+    Values &set_null(AttrNumber attnum);
+    Values &set_text(AttrNumber attnum, std::optional<std::string_view> value);
+};
+Values new_values(Relation rel);  // every column NULL and unchanged
+
+// Every write is followed by CommandCounterIncrement, so the reads that come
+// after it, in this call or in later statements, see it.
+
+// Inserts a row and its index entries.
+void insert(Session &s, TableId t, const Values &row);
+
+// Replaces the locked row version in `slot` by it with the changed columns;
+// index entries are added when the update could not be HOT. The slot then
+// holds the new version.
+void update(Session &s, TableId t, TupleTableSlot *slot, const Values &changes);
+
+// --- implementation of the template ---
+
+struct IndexScan;
+IndexScan *begin_index_scan(Session &s, TableId t, Oid index, const Datum *keys, int nkeys);
+TupleTableSlot *next_in_scan(IndexScan *scan);
+void end_index_scan(IndexScan *scan);
+
+template <typename Visit>
+void scan_index(Session &s, TableId t, Oid index, const Datum *keys, int nkeys, Visit visit) {
+    IndexScan *scan = begin_index_scan(s, t, index, keys, nkeys);
+    while (TupleTableSlot *slot = next_in_scan(scan))
+        if (!visit(slot)) break;
+    end_index_scan(scan);
+}
 
 }  // namespace credits::tables

@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION credits;
-SELECT plan(31);
+SELECT plan(47);
 
 SELECT has_function('credits_create_account',
     ARRAY['text', 'text', 'text', 'jsonb', 'text', 'integer', 'numeric', 'numeric', 'text']);
@@ -19,6 +19,12 @@ SELECT has_function('credits_debit', ARRAY['text', 'numeric', 'text', 'text', 't
 SELECT has_function('credits_ledger', ARRAY['text', 'text', 'timestamp with time zone', 'timestamp with time zone',
                                             'integer', 'integer']);
 SELECT has_function('credits_verify', ARRAY['text']);
+SELECT has_function('credits_reserve', ARRAY['text', 'numeric', 'interval', 'timestamp with time zone', 'text', 'text',
+                                             'text', 'jsonb']);
+SELECT has_function('credits_confirm', ARRAY['text', 'numeric', 'text', 'jsonb', 'text']);
+SELECT has_function('credits_cancel', ARRAY['text']);
+SELECT has_function('credits_extend_reservation', ARRAY['text', 'interval']);
+SELECT has_function('credits_expire_reservations', ARRAY['integer']);
 
 SELECT is(
     (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
@@ -30,13 +36,29 @@ SELECT is(
 SELECT columns_are('credits_accounts', ARRAY['id', 'external_id', 'owner_id', 'name', 'email', 'unit', 'scale',
     'balance', 'reserved', 'available', 'overdraft_limit', 'status', 'metadata', 'created_at', 'updated_at']);
 SELECT columns_are('credits_entries', ARRAY['id', 'transaction_id', 'account_id', 'external_id', 'type', 'amount',
-    'balance_after', 'description', 'reference', 'idempotency_key', 'metadata', 'created_at', 'available_after']);
+    'balance_after', 'description', 'reference', 'idempotency_key', 'metadata', 'created_at', 'available_after',
+    'reservation_id']);
+SELECT columns_are('credits_reservations', ARRAY['id', 'account_id', 'external_id', 'amount', 'status', 'expires_at',
+    'description', 'reference', 'metadata', 'created_at', 'resolved_at', 'requested_amount', 'confirmed_amount',
+    'released_amount', 'transaction_id', 'idempotency_key']);
 SELECT is(
     (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
       WHERE attrelid = 'credits_transaction'::regclass AND attnum > 0),
     ARRAY['transaction_id', 'account_id', 'external_id', 'type', 'amount', 'balance', 'available', 'description',
           'reference', 'idempotency_key', 'metadata', 'created_at'],
     'credits_transaction has the documented columns');
+SELECT is(
+    (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+      WHERE attrelid = 'credits_reservation_result'::regclass AND attnum > 0),
+    ARRAY['id', 'account_id', 'external_id', 'amount', 'status', 'expires_at', 'description', 'reference', 'metadata',
+          'created_at', 'balance', 'reserved', 'available'],
+    'credits_reservation_result has the documented columns');
+SELECT is(
+    (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+      WHERE attrelid = 'credits_confirmation'::regclass AND attnum > 0),
+    ARRAY['transaction_id', 'account_id', 'external_id', 'type', 'amount', 'balance', 'available', 'description',
+          'reference', 'idempotency_key', 'metadata', 'created_at', 'reservation_id', 'released'],
+    'credits_confirmation is credits_transaction plus reservation_id and released');
 SELECT is(
     (SELECT array_agg(a ORDER BY n) FROM unnest(
         (SELECT proargnames FROM pg_proc WHERE proname = 'credits_balance')) WITH ORDINALITY AS t(a, n)),
@@ -45,10 +67,13 @@ SELECT is(
 SELECT function_returns('credits_create_account', 'credits_accounts');
 SELECT function_returns('credits_debit', 'credits_transaction');
 SELECT function_returns('credits_ledger', 'setof credits_entries');
+SELECT function_returns('credits_reserve', 'credits_reservation_result');
+SELECT function_returns('credits_confirm', 'credits_confirmation');
+SELECT function_returns('credits_expire_reservations', 'integer');
 
 -- Tables are dumped with their data.
-SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 2,
-          'pg_dump backs up both tables');
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 3,
+          'pg_dump backs up every table');
 
 -- Privileges.
 CREATE ROLE credits_app NOLOGIN;
@@ -59,7 +84,7 @@ SELECT throws_ok($$SELECT * FROM credits_accounts$$, '42501', NULL, 'PUBLIC cann
 RESET ROLE;
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO credits_app;
-GRANT SELECT ON credits_accounts, credits_entries TO credits_app;
+GRANT SELECT ON credits_accounts, credits_entries, credits_reservations TO credits_app;
 SET ROLE credits_app;
 SELECT lives_ok($$SELECT credits_create_account('app_user', initial_balance => 50)$$, 'a granted role creates accounts');
 SELECT lives_ok($$SELECT credits_debit('app_user', 20)$$, 'a granted role debits');
@@ -67,6 +92,10 @@ SELECT results_eq($$SELECT balance FROM credits_accounts WHERE external_id = 'ap
                   'a granted role reads the views');
 SELECT results_eq($$SELECT count(*) FROM credits_ledger('app_user')$$, $$VALUES (2::bigint)$$,
                   'a granted role reads the ledger');
+SELECT lives_ok($$SELECT credits_cancel((SELECT id FROM credits_reserve('app_user', 5)))$$,
+                'a granted role reserves and cancels');
+SELECT results_eq($$SELECT status FROM credits_reservations$$, $$VALUES ('cancelled')$$,
+                  'a granted role reads the reservations');
 SELECT throws_ok($$SELECT * FROM credits_account$$, '42501', NULL, 'the tables stay closed to it');
 SELECT throws_ok($$UPDATE credits_account SET balance = 0$$, '42501', NULL, 'it cannot write a table');
 SELECT throws_ok($$INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after,
@@ -83,6 +112,21 @@ SELECT lives_ok($$SELECT credits_debit('app_user', 1)$$, 'a shadowing table on t
 RESET search_path;
 SELECT results_eq($$SELECT balance FROM credits_balance('app_user')$$, $$VALUES (29::numeric)$$,
                   'the debit went to the real ledger');
+
+-- Indexes a DBA adds are maintained by the direct writes: a plain one, and an
+-- expression index (which takes the executor's path).
+CREATE INDEX entry_reference_idx ON credits_entry (reference);
+CREATE INDEX entry_lower_reference_idx ON credits_entry (lower(reference));
+SELECT lives_ok($$SELECT credits_debit('app_user', 1, reference => 'Order-77')$$, 'debits with extra indexes');
+SET LOCAL enable_seqscan = off;
+SET LOCAL enable_bitmapscan = off;
+SELECT results_eq($$SELECT count(*) FROM credits_entry WHERE reference = 'Order-77'$$, $$VALUES (1::bigint)$$,
+                  'the plain index has the new entry');
+SELECT results_eq($$SELECT count(*) FROM credits_entry WHERE lower(reference) = 'order-77'$$, $$VALUES (1::bigint)$$,
+                  'the expression index has the new entry');
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+DROP INDEX entry_reference_idx, entry_lower_reference_idx;
 
 -- The extension can be dropped and created again in the same session.
 DROP EXTENSION credits;

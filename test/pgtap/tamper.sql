@@ -6,7 +6,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION credits;
-SELECT plan(22);
+SELECT plan(29);
 
 SELECT lives_ok($$SELECT credits_create_account('alice', initial_balance => 100)$$, 'alice has 100');
 SELECT lives_ok($$SELECT credits_debit('alice', 30)$$, 'alice spends 30');
@@ -79,8 +79,38 @@ SELECT ok('within_overdraft_limit' = ANY (ARRAY(SELECT invariant FROM credits_ve
           'an account below its overdraft limit is reported');
 ROLLBACK TO overdrawn;
 
+-- Reservations are guarded the same way, and their drift is caught.
+SELECT lives_ok($$SELECT credits_reserve('alice', 20)$$, 'alice holds 20');
+SELECT throws_ok($$UPDATE credits_reservation SET status = 'cancelled'$$, 'CR014', NULL,
+                 'a hold cannot be resolved behind the ledger''s back');
+SELECT throws_ok($$DELETE FROM credits_reservation$$, 'CR014', NULL, 'holds cannot be deleted');
+SELECT throws_ok($$TRUNCATE credits_reservation$$, 'CR014', NULL, 'holds cannot be truncated');
+
+SAVEPOINT drop_hold;
+ALTER TABLE credits_reservation DISABLE TRIGGER credits_reservation_guard;
+UPDATE credits_reservation SET status = 'cancelled';
+SELECT set_eq($$SELECT invariant FROM credits_verify('alice')$$, ARRAY['reserved_matches_holds', 'hold_resolved_once'],
+              'a hold cancelled behind the ledger''s back leaves reserved and the hold inconsistent');
+ROLLBACK TO drop_hold;
+
+SAVEPOINT fake_confirm;
+ALTER TABLE credits_reservation DISABLE TRIGGER credits_reservation_guard;
+UPDATE credits_reservation SET status = 'confirmed', confirmed_amount = 20, released_amount = 0;
+ALTER TABLE credits_account DISABLE TRIGGER credits_account_guard;
+UPDATE credits_account SET reserved = 0 WHERE external_id = 'alice';
+SELECT results_eq($$SELECT invariant FROM credits_verify('alice')$$, $$VALUES ('hold_resolved_once')$$,
+                  'a confirm without its debit is caught');
+ROLLBACK TO fake_confirm;
+
+SAVEPOINT later_expiry;
+ALTER TABLE credits_account DISABLE TRIGGER credits_account_guard;
+UPDATE credits_account SET next_hold_expiry = 'infinity' WHERE external_id = 'alice';
+SELECT results_eq($$SELECT invariant FROM credits_verify('alice')$$, $$VALUES ('hold_expiry_tracked')$$,
+                  'an expiry bound that would hide a lapsed hold is caught');
+ROLLBACK TO later_expiry;
+
 SELECT is_empty($$SELECT * FROM credits_verify()$$, 'after every rollback the ledger is healthy again');
-SELECT lives_ok($$SELECT credits_debit('alice', 70)$$, 'the extension still writes normally');
+SELECT lives_ok($$SELECT credits_debit('alice', 50)$$, 'the extension still writes normally');
 SELECT is_empty($$SELECT * FROM credits_verify()$$, 'and stays healthy');
 
 SELECT * FROM finish();

@@ -5,10 +5,18 @@
 set -eu
 cd "$(dirname "$0")"
 psql -X -q -f setup.sql >/dev/null
-pgbench -n -c "${STRESS_CLIENTS:-16}" -j 2 -T "${STRESS_SECONDS:-5}" -f ops.sql credits_stress \
-    | grep -E "^(number of transactions actually processed|tps)"
+# A client that hits an error the workload does not expect aborts: that fails the run.
+out=$(mktemp)
+if ! pgbench -n -c "${STRESS_CLIENTS:-16}" -j 2 -T "${STRESS_SECONDS:-5}" -f ops.sql credits_stress >"$out" 2>&1; then
+    cat "$out"
+    rm -f "$out"
+    exit 1
+fi
+grep -E "^(number of transactions actually processed|tps)" "$out"
+rm -f "$out"
 findings=$(psql -X -At -d credits_stress -c "SELECT count(*) FROM credits_verify()")
 entries=$(psql -X -At -d credits_stress -c "SELECT count(*) FROM credits_entries")
-echo "stress: $entries ledger entries, $findings verify findings"
+holds=$(psql -X -At -d credits_stress -c "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM credits_reservations GROUP BY 1 ORDER BY 1) s")
+echo "stress: $entries ledger entries, holds: $holds; $findings verify findings"
 psql -X -d credits_stress -c "SELECT * FROM credits_verify()" | head -20
 [ "$findings" -eq 0 ]

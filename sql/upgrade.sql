@@ -1,0 +1,37 @@
+-- Upgrades: data written at 0.1.0 survives ALTER EXTENSION credits UPDATE and
+-- keeps working; an out-of-date schema is reported, not misused.
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS credits CASCADE;
+CREATE EXTENSION credits VERSION '0.1.0';
+RESET client_min_messages;
+SELECT extversion FROM pg_extension WHERE extname = 'credits';
+
+-- This library expects the newest schema and says so.
+SELECT external_id, balance FROM credits_create_account('newcomer');
+SELECT * FROM credits_credit('newcomer', 5);
+
+-- A ledger as 0.1.0 wrote it (INSERT stays open for pg_restore).
+INSERT INTO credits_account (id, tenant, external_id, unit, scale, balance, reserved, overdraft_limit, status,
+                             entry_count, created_at, updated_at)
+VALUES ('acc_01ARZ3NDEKTSV4RRFFQ69G5FAV', 'default', 'legacy', 'credits', 0, 70, 0, 0, 'active', 2, now(), now());
+INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after, available_after,
+                           description, idempotency_key, created_at)
+VALUES ('acc_01ARZ3NDEKTSV4RRFFQ69G5FAV', 1, 'txn_01ARZ3NDEKTSV4RRFFQ69G5FAW', 'credit', 100, 100, 100, 'pack', NULL, now()),
+       ('acc_01ARZ3NDEKTSV4RRFFQ69G5FAV', 2, 'txn_01ARZ3NDEKTSV4RRFFQ69G5FAX', 'debit', -30, 70, 70, 'call', 'k1', now());
+SELECT * FROM credits_verify();
+
+ALTER EXTENSION credits UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'credits';
+SELECT * FROM credits_verify();
+
+-- Old rows read and write like new ones.
+SELECT external_id, balance, reserved, available FROM credits_accounts ORDER BY external_id;
+SELECT amount, balance FROM credits_debit('legacy', 30, 'call', idempotency_key => 'k1');
+SELECT amount, balance FROM credits_debit('legacy', 10);
+SELECT id AS hold FROM credits_reserve('legacy', 20) \gset
+SELECT amount, balance, released FROM credits_confirm(:'hold', 15);
+SELECT balance FROM credits_credit('newcomer', 5);
+SELECT id, type, amount, balance_after, reservation_id IS NOT NULL AS from_hold FROM credits_ledger('legacy');
+SELECT * FROM credits_verify();
+
+DROP EXTENSION credits;

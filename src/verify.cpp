@@ -1,0 +1,105 @@
+// credits_verify(): recomputes the invariants (DESIGN.md section 4) from the
+// ledger and reports every discrepancy, one row each.
+#include "accounts.h"
+#include "args.h"
+#include "guard.h"
+#include "results.h"
+#include "spi.h"
+
+using namespace credits;
+
+namespace {
+
+// $1: one account id, or NULL for every account of every tenant.
+spi::Statement findings{R"SQL(
+WITH accounts AS (
+    SELECT * FROM credits_account WHERE $1::text IS NULL OR id = $1
+), entries AS (
+    SELECT e.account_id, e.seq, e.amount, e.balance_after, e.forced, e.reservation_id,
+           row_number() OVER w AS position, coalesce(lag(e.balance_after) OVER w, 0) AS balance_before
+      FROM credits_entry e
+     WHERE $1::text IS NULL OR e.account_id = $1
+    WINDOW w AS (PARTITION BY e.account_id ORDER BY e.seq)
+), totals AS (
+    SELECT account_id, sum(amount) AS total, count(*) AS entries FROM entries GROUP BY account_id
+), holds AS (
+    SELECT account_id, sum(amount) AS held, min(expires_at) AS first_expiry
+      FROM credits_reservation
+     WHERE status = 'pending' AND ($1::text IS NULL OR account_id = $1)
+     GROUP BY account_id
+), last_decrease AS (
+    SELECT DISTINCT ON (account_id) account_id, forced FROM entries WHERE amount < 0 ORDER BY account_id, seq DESC
+), settled AS (
+    SELECT reservation_id, count(*) AS entries, -sum(amount) AS debited
+      FROM entries WHERE reservation_id IS NOT NULL GROUP BY reservation_id
+)
+SELECT a.tenant::text, a.id::text, a.external_id::text, 'balance_matches_ledger', coalesce(t.total, 0), a.balance,
+       'balance differs from the sum of the ledger entries'
+  FROM accounts a LEFT JOIN totals t ON t.account_id = a.id
+ WHERE a.balance <> coalesce(t.total, 0)
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'entry_count', coalesce(t.entries, 0), a.entry_count,
+       'entry_count differs from the number of ledger entries'
+  FROM accounts a LEFT JOIN totals t ON t.account_id = a.id
+ WHERE a.entry_count <> coalesce(t.entries, 0)
+UNION ALL
+SELECT * FROM (
+    SELECT DISTINCT ON (e.account_id) a.tenant, e.account_id, a.external_id, 'ledger_chain',
+           CASE WHEN e.seq <> e.position THEN e.position ELSE e.balance_before + e.amount END,
+           CASE WHEN e.seq <> e.position THEN e.seq ELSE e.balance_after END,
+           CASE WHEN e.seq <> e.position THEN format('entry %s is missing', e.position)
+                ELSE format('entry %s: balance_after is not the previous balance plus amount', e.seq) END
+      FROM entries e JOIN accounts a ON a.id = e.account_id
+     WHERE e.seq <> e.position OR e.balance_after <> e.balance_before + e.amount
+     ORDER BY e.account_id, e.seq) broken_chain
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'reserved_matches_holds', coalesce(h.held, 0), a.reserved,
+       'reserved differs from the sum of pending reservations'
+  FROM accounts a LEFT JOIN holds h ON h.account_id = a.id
+ WHERE a.reserved <> coalesce(h.held, 0)
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'hold_expiry_tracked', NULL, NULL,
+       format('a pending hold expires at %s but next_hold_expiry is %s', h.first_expiry,
+              coalesce(a.next_hold_expiry::text, 'empty'))
+  FROM accounts a JOIN holds h ON h.account_id = a.id
+ WHERE h.first_expiry < coalesce(a.next_hold_expiry, 'infinity')
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'within_overdraft_limit', -a.overdraft_limit, a.balance - a.reserved,
+       'available is below the negative overdraft limit'
+  FROM accounts a LEFT JOIN last_decrease d ON d.account_id = a.id
+ WHERE a.balance - a.reserved < -a.overdraft_limit AND NOT coalesce(d.forced, false)
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'hold_resolved_once', coalesce(r.confirmed_amount, 0), coalesce(s.debited, 0),
+       format('reservation %s is %s with %s ledger entries', r.id, r.status, coalesce(s.entries, 0))
+  FROM credits_reservation r
+  JOIN accounts a ON a.id = r.account_id
+  LEFT JOIN settled s ON s.reservation_id = r.id
+ WHERE CASE r.status
+         WHEN 'confirmed' THEN coalesce(s.entries, 0) <> 1 OR s.debited <> r.confirmed_amount
+                               OR r.released_amount <> greatest(r.amount - r.confirmed_amount, 0)
+         WHEN 'pending' THEN s.entries IS NOT NULL
+         ELSE s.entries IS NOT NULL OR r.released_amount IS DISTINCT FROM r.amount
+       END
+UNION ALL
+SELECT NULL, e.account_id, NULL, 'entry_has_account', NULL, NULL,
+       format('%s ledger entries belong to no account', count(*))
+  FROM entries e
+ WHERE NOT EXISTS (SELECT 1 FROM credits_account a WHERE a.id = e.account_id)
+ GROUP BY e.account_id
+)SQL",
+                        1,
+                        {TEXTOID}};
+
+}  // namespace
+
+// credits_verify(account)
+CREDITS_FUNCTION(credits_verify) {
+    auto account = args::string(fcinfo, 0, "account", args::max_key_length);
+    spi::begin(fcinfo);
+    std::optional<std::string_view> id;
+    if (account) id = std::string_view(find_account_id(*account));
+    spi::run(findings, spi::Params().add_text(id));
+    results::materialize_rows(fcinfo);
+    spi::end();
+    return (Datum)0;
+}
