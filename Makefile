@@ -14,28 +14,34 @@ SOURCES = \
 	src/accounts.cpp \
 	src/amount.cpp \
 	src/args.cpp \
+	src/batch_functions.cpp \
 	src/guard.cpp \
 	src/ids.cpp \
 	src/ledger.cpp \
 	src/ledger_functions.cpp \
+	src/lifecycle.cpp \
 	src/module.cpp \
 	src/movement_functions.cpp \
+	src/ops.cpp \
 	src/reservation_functions.cpp \
 	src/reservations.cpp \
 	src/results.cpp \
 	src/settings.cpp \
 	src/spi.cpp \
 	src/tables.cpp \
+	src/transfers.cpp \
 	src/triggers.cpp \
 	src/verify.cpp
 OBJS = $(SOURCES:.cpp=.o)
 
 DATA = \
 	credits--0.1.0.sql \
-	credits--0.1.0--0.2.0.sql
+	credits--0.1.0--0.2.0.sql \
+	credits--0.2.0--0.3.0.sql
 
-REGRESS = accounts credit_debit idempotency ledger tenants verify reservations upgrade
-ISOLATION = concurrent_debits idempotency_race debit_vs_freeze reserve_race reserve_vs_debit confirm_vs_cancel confirm_vs_expiry
+REGRESS = accounts credit_debit idempotency ledger tenants verify reservations transfers reversals lifecycle batch upgrade
+ISOLATION = concurrent_debits idempotency_race debit_vs_freeze reserve_race reserve_vs_debit confirm_vs_cancel \
+	confirm_vs_expiry transfer_deadlock reverse_vs_debit batch_vs_single
 ISOLATION_OPTS = --inputdir=test
 
 # PostgreSQL 15 from Debian; any pg_config when that one is not there.

@@ -1,6 +1,7 @@
 -- Benchmark data: 10,000 credits accounts and the same accounts in a raw-SQL
 -- baseline (one UPDATE of the balance plus one INSERT into a ledger table).
 \set ON_ERROR_STOP 1
+SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS credits CASCADE;
 CREATE EXTENSION credits;
 SELECT count(*) AS accounts
@@ -23,3 +24,11 @@ CREATE TABLE baseline_ledger (
 CREATE INDEX ON baseline_ledger (account_id);
 INSERT INTO baseline_account SELECT i, 1000000000000, now() FROM generate_series(1, 10000) i;
 VACUUM ANALYZE;
+
+-- Batches of debits on the hot account for credits_apply, built once.
+DROP TABLE IF EXISTS batch_ops;
+CREATE TABLE batch_ops (size int PRIMARY KEY, ops jsonb NOT NULL);
+INSERT INTO batch_ops
+SELECT size, (SELECT jsonb_agg(jsonb_build_object('op', 'debit', 'account', 'user_1', 'amount', 1))
+                FROM generate_series(1, size))
+  FROM unnest(ARRAY[1, 10, 100, 1000, 8000]) size;

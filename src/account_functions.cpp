@@ -5,9 +5,12 @@
 #include "guard.h"
 #include "ids.h"
 #include "ledger.h"
+#include "lifecycle.h"
 #include "results.h"
 #include "settings.h"
 #include "spi.h"
+
+#include <initializer_list>
 
 using namespace credits;
 
@@ -124,6 +127,7 @@ CREDITS_FUNCTION(credits_create_account) {
         Account account = lock_account(s, id.view());
         post(s, account, Movement{EntryType::Credit, initial_balance, std::string_view("initial balance"),
                                   std::nullopt, std::nullopt, std::nullopt});
+        save_account(s, account);
         tables::close(s);
     }
     return view_row(fcinfo, account_view_row, id.text);
@@ -172,14 +176,44 @@ CREDITS_FUNCTION(credits_update_account) {
                  "Credit the account first, or freeze it to stop spending.");
         changes.set(col(AccountColumn::overdraft_limit), units_to_numeric(units, account.scale));
     }
-    if (status == Status::Closed && account.status != Status::Closed && (account.balance != 0 || account.reserved != 0))
-        fail(sqlstate::account_not_empty, format("account %s cannot be closed", account.external_id),
-             format("balance is %s and reserved is %s; both must be zero.",
-                    units_to_string(account.balance, account.scale), units_to_string(account.reserved, account.scale)),
-             "Debit or transfer the remaining balance first, and settle pending reservations.");
-    if (status) changes.set_text(col(AccountColumn::status), std::string_view(status_name(*status)));
+    if (status) change_status(s, account, *status, std::nullopt, changes);
 
-    if (name || email || metadata || limit || status) save_account(s, account, &changes);
+    if (name || email || metadata || limit || account.changed) save_account(s, account, &changes);
     tables::close(s);
     return view_row(fcinfo, account_view_row, account.id);
 }
+
+namespace {
+
+// (account, reason): moves an account from one of the `from` statuses to
+// `to` (already there: nothing happens); the account row after it.
+Datum set_status(FunctionCallInfo fcinfo, std::initializer_list<Status> from, Status to, const char *operation) {
+    std::string_view account_ref = account_arg(fcinfo, 0);
+    auto reason = args::string(fcinfo, 1, "reason");
+    spi::begin(fcinfo);
+    tables::Session s;
+    tables::open(s, tables::extension_schema(fcinfo));
+    Account account = lock_account(s, account_ref);
+    bool allowed = account.status == to;
+    for (Status st : from) allowed = allowed || account.status == st;
+    if (!allowed)
+        fail(sqlstate::account_not_active, format("account %s is %s", account.external_id, status_name(account.status)),
+             format("A %s account cannot be %s.", status_name(account.status), operation));
+    tables::Values changes = tables::new_values(tables::rel(s, tables::TableId::Account));
+    change_status(s, account, to, reason, changes);
+    if (account.changed) save_account(s, account, &changes);
+    tables::close(s);
+    return view_row(fcinfo, account_view_row, account.id);
+}
+
+}  // namespace
+
+CREDITS_FUNCTION(credits_freeze) { return set_status(fcinfo, {Status::Active}, Status::Frozen, "frozen"); }
+
+CREDITS_FUNCTION(credits_unfreeze) { return set_status(fcinfo, {Status::Frozen}, Status::Active, "unfrozen"); }
+
+CREDITS_FUNCTION(credits_close) {
+    return set_status(fcinfo, {Status::Active, Status::Frozen}, Status::Closed, "closed");
+}
+
+CREDITS_FUNCTION(credits_reopen) { return set_status(fcinfo, {Status::Closed}, Status::Active, "reopened"); }

@@ -11,7 +11,7 @@ namespace credits {
 
 namespace {
 
-constexpr const char *column_names[] = {"id", "tenant", "external_id", "name", "email", "status", "scale",
+constexpr const char *column_names[] = {"id", "tenant", "external_id", "name", "email", "status", "unit", "scale",
                                         "balance", "reserved", "overdraft_limit", "metadata", "entry_count",
                                         "updated_at", "next_hold_expiry"};
 constexpr int column_count = static_cast<int>(AccountColumn::count);
@@ -59,6 +59,7 @@ Account load(tables::Session &s, TupleTableSlot *row) {
     a.row = row;
     a.id = args::cstr(*tables::text_value(row, col(AccountColumn::id)));
     a.external_id = args::cstr(*tables::text_value(row, col(AccountColumn::external_id)));
+    a.unit = args::cstr(*tables::text_value(row, col(AccountColumn::unit)));
     a.status = parse_status(*tables::text_value(row, col(AccountColumn::status))).value_or(Status::Closed);
     a.scale = DatumGetInt16(tables::value(row, col(AccountColumn::scale)));
     a.balance = numeric_to_units(tables::value(row, col(AccountColumn::balance)), a.scale);
@@ -67,6 +68,7 @@ Account load(tables::Session &s, TupleTableSlot *row) {
     a.entry_count = DatumGetInt64(tables::value(row, col(AccountColumn::entry_count)));
     auto next = tables::nullable(row, col(AccountColumn::next_hold_expiry));
     a.next_hold_expiry = next ? DatumGetTimestampTz(*next) : no_expiry;
+    a.changed = false;
     return a;
 }
 
@@ -128,7 +130,7 @@ std::optional<Account> lock_account_by_id(tables::Session &s, std::string_view i
     return options.settle ? bring_up_to_date(s, a) : a;
 }
 
-void save_account(tables::Session &s, const Account &a, tables::Values *extra) {
+void save_account(tables::Session &s, Account &a, tables::Values *extra) {
     auto col = [&](AccountColumn c) { return account_attnum(s, c); };
     tables::Values changes = extra ? *extra : tables::new_values(tables::rel(s, tables::TableId::Account));
     std::optional<Datum> next;
@@ -139,6 +141,18 @@ void save_account(tables::Session &s, const Account &a, tables::Values *extra) {
         .set(col(AccountColumn::next_hold_expiry), next)
         .set(col(AccountColumn::updated_at), TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
     tables::update(s, tables::TableId::Account, a.row, changes);
+    a.changed = false;
+}
+
+const char *resolve_account_id(tables::Session &s, std::string_view account) {
+    if (ids::has_shape(account, "acc_")) return pstrdup(ids::canonical(account).text);
+    Datum keys[] = {tables::text_datum(settings::tenant()), tables::text_datum(account)};
+    TupleTableSlot *row =
+        tables::find_by_index(s, tables::TableId::Account, indexes_of(s).tenant_external_id, keys, 2);
+    if (!row) account_not_found(account);
+    const char *id = args::cstr(*tables::text_value(row, account_attnum(s, AccountColumn::id)));
+    tables::release_slot(row);
+    return id;
 }
 
 const char *find_account_id(std::string_view account) {

@@ -16,7 +16,7 @@ std::optional<Status> parse_status(std::string_view s);
 
 // Columns of credits_account that the C++ code reads or writes.
 enum class AccountColumn {
-    id, tenant, external_id, name, email, status, scale, balance, reserved, overdraft_limit, metadata,
+    id, tenant, external_id, name, email, status, unit, scale, balance, reserved, overdraft_limit, metadata,
     entry_count, updated_at, next_hold_expiry, count
 };
 AttrNumber account_attnum(tables::Session &s, AccountColumn c);
@@ -29,6 +29,7 @@ struct Account {
     TupleTableSlot *row;      // the locked row version
     const char *id;           // palloc'd copies
     const char *external_id;
+    const char *unit;
     Status status;
     int scale;
     Units balance;
@@ -36,6 +37,7 @@ struct Account {
     Units overdraft_limit;
     int64 entry_count;        // seq of the newest entry
     TimestampTz next_hold_expiry;  // no pending hold expires before this
+    bool changed;             // balances differ from the row: save_account() it
 
     Units available() const { return balance - reserved; }
 };
@@ -60,7 +62,12 @@ std::optional<Account> lock_account_by_id(tables::Session &s, std::string_view i
 
 // Writes balance, reserved, entry_count, next_hold_expiry and updated_at of a
 // locked account, plus any `extra` columns.
-void save_account(tables::Session &s, const Account &account, tables::Values *extra = nullptr);
+void save_account(tables::Session &s, Account &account, tables::Values *extra = nullptr);
+
+// The internal id of an account reference, without locking: an id-shaped
+// reference is only normalised (the lock checks it exists in this tenant);
+// an external_id is looked up in the session's tenant (CR002 if absent).
+const char *resolve_account_id(tables::Session &s, std::string_view account);
 
 // The internal id of an account of the session's tenant, without locking
 // (through SPI, for the functions that read views).

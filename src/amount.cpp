@@ -71,6 +71,27 @@ Decimal read_decimal(Datum numeric, bool isnull, const char *what, Sign sign) {
     return d;
 }
 
+Decimal read_decimal_text(std::string_view text, const char *what, Sign sign) {
+    size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+    size_t digits = 0, dots = 0;
+    bool plain = text.size() <= 64;
+    for (size_t j = i; j < text.size() && plain; j++) {
+        if (text[j] == '.' && dots == 0 && digits > 0)
+            dots++;
+        else if (text[j] >= '0' && text[j] <= '9')
+            digits++;
+        else
+            plain = false;
+    }
+    if (!plain || digits == 0 || text.back() == '.')
+        fail(sqlstate::invalid_amount, format("%s is not a number", what),
+             format("%s is \"%.*s\"; write it as digits with an optional decimal point.", what,
+                    static_cast<int>(text.size() > 64 ? 64 : text.size()), text.data()));
+    char *cstring = pnstrdup(text.data(), text.size());
+    Datum n = DirectFunctionCall3(numeric_in, CStringGetDatum(cstring), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+    return read_decimal(n, false, what, sign);
+}
+
 Units to_units(Decimal d, int scale, const char *what, const char *account) {
     if (d.decimals > scale)
         fail(sqlstate::invalid_amount, format("%s has more decimal places than the account accepts", what),

@@ -7,7 +7,10 @@
 
 namespace credits {
 
-using Units = __int128;
+// PostgreSQL's int128 is aligned to 8 bytes, not 16, so structs holding it
+// are safe in palloc'd memory.
+typedef int128 Units;
+static_assert(alignof(Units) <= MAXIMUM_ALIGNOF);
 
 constexpr int max_scale = 18;
 // In whole units of the account: the largest amount one operation may move,
@@ -30,6 +33,10 @@ enum class Sign { Positive, NonNegative, NonZero };
 // NULL, NaN, infinities, the wrong sign, more than max_scale decimals or a
 // magnitude above max_amount raise CR008 invalid_amount.
 Decimal read_decimal(Datum numeric, bool isnull, const char *what, Sign sign);
+
+// The same for a decimal written as text, "[+-]digits[.digits]" (as JSON
+// APIs send amounts); any other text is CR008.
+Decimal read_decimal_text(std::string_view text, const char *what, Sign sign);
 
 // The decimal in units of an account with `scale` decimal places; CR008 when
 // it has more decimals than the account accepts.

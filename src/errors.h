@@ -25,6 +25,7 @@ constexpr int duplicate_account = MAKE_SQLSTATE('C', 'R', '0', '1', '1');
 constexpr int invalid_parameter = MAKE_SQLSTATE('C', 'R', '0', '1', '2');
 constexpr int account_not_empty = MAKE_SQLSTATE('C', 'R', '0', '1', '3');
 constexpr int write_refused = MAKE_SQLSTATE('C', 'R', '0', '1', '4');
+constexpr int unit_mismatch = MAKE_SQLSTATE('C', 'R', '0', '1', '5');
 constexpr int balance_out_of_range = ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
 constexpr int internal = ERRCODE_INTERNAL_ERROR;
 }  // namespace sqlstate
@@ -32,8 +33,9 @@ constexpr int internal = ERRCODE_INTERNAL_ERROR;
 struct Error {
     int sqlstate;
     const char *message;
-    const char *detail;  // may be null
-    const char *hint;    // may be null
+    const char *detail;   // may be null
+    const char *hint;     // may be null
+    const char *context = nullptr;  // where, e.g. which operation of a batch
 };
 static_assert(std::is_trivially_destructible_v<Error>);
 

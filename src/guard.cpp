@@ -21,13 +21,14 @@ const char *format(const char *fmt, ...) {
 }
 
 void fail(int sqlstate, const char *message, const char *detail, const char *hint) {
-    throw Error{sqlstate, message, detail, hint};
+    throw Error{sqlstate, message, detail, hint, nullptr};
 }
 
 void raise(const Error &error) {
     ereport(ERROR, (errcode(error.sqlstate), errmsg_internal("%s", error.message),
                     error.detail ? errdetail_internal("%s", error.detail) : 0,
-                    error.hint ? errhint("%s", error.hint) : 0));
+                    error.hint ? errhint("%s", error.hint) : 0,
+                    error.context ? errcontext("%s", error.context) : 0));
     pg_unreachable();
 }
 
@@ -38,9 +39,9 @@ Datum guard(FunctionCallInfo fcinfo, FunctionBody body) {
     } catch (const Error &error) {
         caught = error;
     } catch (const std::bad_alloc &) {
-        caught = Error{ERRCODE_OUT_OF_MEMORY, "out of memory", nullptr, nullptr};
+        caught = Error{ERRCODE_OUT_OF_MEMORY, "out of memory", nullptr, nullptr, nullptr};
     } catch (...) {
-        caught = Error{sqlstate::internal, "unexpected C++ exception in credits", nullptr, nullptr};
+        caught = Error{sqlstate::internal, "unexpected C++ exception in credits", nullptr, nullptr, nullptr};
     }
     // Outside the catch blocks: ereport() longjmps, which must not leave a
     // C++ exception half-handled.

@@ -7,21 +7,23 @@ namespace credits {
 
 namespace {
 
-constexpr const char *entry_type_names[] = {"credit", "debit"};
+constexpr const char *entry_type_names[] = {"credit", "debit", "adjustment", "reversal", "transfer"};
 
 enum Col {
     c_account_id, c_seq, c_transaction_id, c_type, c_amount, c_balance_after, c_available_after, c_description,
-    c_reference, c_idempotency_key, c_metadata, c_created_at, c_reservation_id, c_forced, c_count
+    c_reference, c_idempotency_key, c_metadata, c_created_at, c_reservation_id, c_forced, c_counterparty_id,
+    c_reverses, c_count
 };
-constexpr const char *column_names[] = {"account_id", "seq", "transaction_id", "type", "amount", "balance_after",
-                                        "available_after", "description", "reference", "idempotency_key",
-                                        "metadata", "created_at", "reservation_id", "forced"};
+constexpr const char *column_names[] = {
+    "account_id", "seq",     "transaction_id", "type",           "amount",         "balance_after",
+    "available_after", "description", "reference", "idempotency_key", "metadata",   "created_at",
+    "reservation_id",  "forced",      "counterparty_id", "reverses"};
 static_assert(sizeof(column_names) / sizeof(column_names[0]) == c_count);
 tables::Columns<c_count> columns{column_names};
 
 struct Indexes {
     Oid relid = InvalidOid;
-    Oid idempotency_key, transaction;
+    Oid idempotency_key, transaction, reverses;
 } indexes;
 
 const tables::Columns<c_count> &cols(tables::Session &s) {
@@ -33,6 +35,7 @@ const Indexes &indexes_of(tables::Session &s) {
     if (indexes.relid != RelationGetRelid(rel)) {
         indexes.idempotency_key = tables::relation_oid(s.schema, "credits_entry_idempotency_key");
         indexes.transaction = tables::relation_oid(s.schema, "credits_entry_transaction_idx");
+        indexes.reverses = tables::relation_oid(s.schema, "credits_entry_reverses_idx");
         indexes.relid = RelationGetRelid(rel);
     }
     return indexes;
@@ -41,6 +44,11 @@ const Indexes &indexes_of(tables::Session &s) {
 bool same_json(std::optional<Datum> a, std::optional<Datum> b) {
     if (!a || !b) return !a && !b;
     return DatumGetBool(DirectFunctionCall2(jsonb_eq, *a, *b));
+}
+
+std::optional<std::string_view> kept(std::optional<std::string_view> t) {
+    if (!t) return t;
+    return std::string_view(args::cstr(*t), t->size());
 }
 
 Posting posting_of(tables::Session &s, const Account &account, TupleTableSlot *row) {
@@ -56,36 +64,22 @@ Posting posting_of(tables::Session &s, const Account &account, TupleTableSlot *r
     return p;
 }
 
-// The original posting for the movement's idempotency key on this account,
-// if the key was used before; CR003 if it was used for something else. The
-// account is locked, so a racing call with the same key has committed or
-// rolled back by now, and a fresh snapshot sees its entry.
-std::optional<Posting> find_replay(tables::Session &s, const Account &account, const Movement &m) {
-    if (!m.idempotency_key) return std::nullopt;
+// The movement an entry row records; strings and metadata are copied out.
+Movement movement_of(tables::Session &s, const Account &account, TupleTableSlot *row) {
     const auto &c = cols(s);
-    Datum keys[] = {tables::text_datum(account.id), tables::text_datum(*m.idempotency_key)};
-    TupleTableSlot *row = tables::find_by_index(s, tables::TableId::Entry, indexes_of(s).idempotency_key, keys, 2);
-    if (!row) return std::nullopt;
-    Units signed_amount = numeric_to_units(tables::value(row, c[c_amount]), account.scale);
-    Units amount = signed_amount < 0 ? -signed_amount : signed_amount;
-    std::string_view type = *tables::text_value(row, c[c_type]);
-    const char *differs = type != entry_type_name(m.type)                                  ? "type"
-                          : amount != m.amount                                             ? "amount"
-                          : tables::text_value(row, c[c_description]) != m.description   ? "description"
-                          : tables::text_value(row, c[c_reference]) != m.reference       ? "reference"
-                          : !same_json(tables::nullable(row, c[c_metadata]), m.metadata) ? "metadata"
-                                                                                         : nullptr;
-    Posting p = posting_of(s, account, row);
-    const char *original_type = args::cstr(type);
-    tables::release_slot(row);
-    if (differs)
-        fail(sqlstate::idempotency_conflict,
-             format("idempotency key \"%s\" was already used with different parameters",
-                    args::cstr(*m.idempotency_key)),
-             format("Transaction %s on account %s was a %s of %s; this call differs in %s.", p.transaction_id.text,
-                    account.external_id, original_type, units_to_string(amount, account.scale), differs),
-             "Use a new idempotency key for a new operation.");
-    return p;
+    Movement m{parse_entry_type(*tables::text_value(row, c[c_type])).value_or(EntryType::Debit),
+               numeric_to_units(tables::value(row, c[c_amount]), account.scale),
+               kept(tables::text_value(row, c[c_description])),
+               kept(tables::text_value(row, c[c_reference])),
+               kept(tables::text_value(row, c[c_idempotency_key])),
+               std::nullopt};
+    if (auto metadata = tables::nullable(row, c[c_metadata]))
+        m.metadata = PointerGetDatum(PG_DETOAST_DATUM_COPY(*metadata));
+    m.reservation_id = kept(tables::text_value(row, c[c_reservation_id]));
+    m.counterparty_id = kept(tables::text_value(row, c[c_counterparty_id]));
+    m.reverses = kept(tables::text_value(row, c[c_reverses]));
+    m.forced = DatumGetBool(tables::value(row, c[c_forced]));
+    return m;
 }
 
 }  // namespace
@@ -102,7 +96,7 @@ EntryType entry_type_arg(std::string_view s) {
     auto t = parse_entry_type(s);
     if (!t)
         fail(sqlstate::invalid_parameter, format("unknown entry type \"%s\"", args::cstr(s)),
-             "Entry types are credit and debit.");
+             "Entry types are credit, debit, adjustment, reversal and transfer.");
     return *t;
 }
 
@@ -114,12 +108,45 @@ void require_funds(const Account &account, Units amount, const char *operation) 
                 units_to_string(account.overdraft_limit, account.scale)));
 }
 
-Posting append(tables::Session &s, Account &account, const Movement &m) {
+std::optional<Posting> find_replay(tables::Session &s, const Account &account, const Movement &m) {
+    if (!m.idempotency_key) return std::nullopt;
+    Datum keys[] = {tables::text_datum(account.id), tables::text_datum(*m.idempotency_key)};
+    TupleTableSlot *row = tables::find_by_index(s, tables::TableId::Entry, indexes_of(s).idempotency_key, keys, 2);
+    if (!row) return std::nullopt;
+    Movement original = movement_of(s, account, row);
+    Posting p = posting_of(s, account, row);
+    tables::release_slot(row);
+    const char *differs = original.type != m.type                                ? "type"
+                          : original.delta != m.delta                            ? "amount"
+                          : original.description != m.description               ? "description"
+                          : original.reference != m.reference                    ? "reference"
+                          : !same_json(original.metadata, m.metadata)            ? "metadata"
+                          : original.counterparty_id != m.counterparty_id        ? "counterparty"
+                          : original.reverses != m.reverses                      ? "reversed transaction"
+                                                                                 : nullptr;
+    if (differs)
+        fail(sqlstate::idempotency_conflict,
+             format("idempotency key \"%s\" was already used with different parameters",
+                    args::cstr(*m.idempotency_key)),
+             format("Transaction %s on account %s: %s of %s; this call differs in %s.", p.transaction_id.text,
+                    account.external_id, entry_type_name(original.type),
+                    units_to_string(original.shown_amount(), account.scale), differs),
+             "Use a new idempotency key for a new operation.");
+    return p;
+}
+
+Posting post(tables::Session &s, Account &account, const Movement &m, bool allow_frozen) {
+    if (auto original = find_replay(s, account, m)) return *original;
+    require_status(account, !m.decreases() || allow_frozen, m.decreases() ? "debits" : "credits");
+    if (m.decreases()) require_funds(account, m.magnitude(), entry_type_name(m.type));
+    return append(s, account, m);
+}
+
+Posting append(tables::Session &s, Account &account, const Movement &m, const ids::Id *transaction_id) {
     const auto &c = cols(s);
-    Units delta = m.decreases() ? -m.amount : m.amount;
     Posting p;
-    p.transaction_id = ids::make("txn_");
-    p.balance_after = add_units(account.balance, delta, account.scale, account.external_id);
+    p.transaction_id = transaction_id ? *transaction_id : ids::make("txn_");
+    p.balance_after = add_units(account.balance, m.delta, account.scale, account.external_id);
     p.available_after = p.balance_after - account.reserved;
     p.created_at = GetCurrentTransactionStartTimestamp();
     p.replayed = false;
@@ -129,7 +156,7 @@ Posting append(tables::Session &s, Account &account, const Movement &m) {
         .set(c[c_seq], Int64GetDatum(account.entry_count + 1))
         .set_text(c[c_transaction_id], p.transaction_id.view())
         .set_text(c[c_type], std::string_view(entry_type_name(m.type)))
-        .set(c[c_amount], units_to_numeric(delta, account.scale))
+        .set(c[c_amount], units_to_numeric(m.delta, account.scale))
         .set(c[c_balance_after], units_to_numeric(p.balance_after, account.scale))
         .set(c[c_available_after], units_to_numeric(p.available_after, account.scale))
         .set_text(c[c_description], m.description)
@@ -138,50 +165,61 @@ Posting append(tables::Session &s, Account &account, const Movement &m) {
         .set(c[c_metadata], m.metadata)
         .set(c[c_created_at], TimestampTzGetDatum(p.created_at))
         .set_text(c[c_reservation_id], m.reservation_id)
-        .set(c[c_forced], BoolGetDatum(m.forced));
+        .set(c[c_forced], BoolGetDatum(m.forced))
+        .set_text(c[c_counterparty_id], m.counterparty_id)
+        .set_text(c[c_reverses], m.reverses);
     tables::insert(s, tables::TableId::Entry, row);
 
     account.balance = p.balance_after;
     account.entry_count++;
+    account.changed = true;
     return p;
 }
 
-Recorded find_transaction(tables::Session &s, const Account &account, std::string_view transaction_id) {
+int transaction_accounts(tables::Session &s, std::string_view transaction_id, const char *account_ids[2]) {
+    const auto &c = cols(s);
+    Datum key = tables::text_datum(transaction_id);
+    int n = 0;
+    tables::scan_index(s, tables::TableId::Entry, indexes_of(s).transaction, &key, 1, [&](TupleTableSlot *row) {
+        const char *id = args::cstr(*tables::text_value(row, c[c_account_id]));
+        bool decreasing = numeric_normalize(DatumGetNumeric(tables::value(row, c[c_amount])))[0] == '-';
+        if (n == 1 && decreasing) {  // the source of a transfer comes first
+            account_ids[1] = account_ids[0];
+            account_ids[0] = id;
+        } else {
+            account_ids[n] = id;
+        }
+        return ++n < 2;
+    });
+    return n;
+}
+
+Recorded find_transaction_on(tables::Session &s, const Account &account, std::string_view transaction_id) {
     const auto &c = cols(s);
     Datum key = tables::text_datum(transaction_id);
     std::optional<Recorded> found;
     tables::scan_index(s, tables::TableId::Entry, indexes_of(s).transaction, &key, 1, [&](TupleTableSlot *row) {
         if (tables::text_value(row, c[c_account_id]) != std::string_view(account.id)) return true;
-        auto copy = [](std::optional<std::string_view> t) -> std::optional<std::string_view> {
-            if (!t) return t;
-            return std::string_view(args::cstr(*t), t->size());
-        };
-        Units amount = numeric_to_units(tables::value(row, c[c_amount]), account.scale);
-        Movement m{parse_entry_type(*tables::text_value(row, c[c_type])).value_or(EntryType::Debit),
-                   amount < 0 ? -amount : amount,
-                   copy(tables::text_value(row, c[c_description])),
-                   copy(tables::text_value(row, c[c_reference])),
-                   copy(tables::text_value(row, c[c_idempotency_key])),
-                   std::nullopt,
-                   copy(tables::text_value(row, c[c_reservation_id])),
-                   DatumGetBool(tables::value(row, c[c_forced]))};
-        if (auto metadata = tables::nullable(row, c[c_metadata]))
-            m.metadata = PointerGetDatum(PG_DETOAST_DATUM_COPY(*metadata));
-        found = Recorded{m, posting_of(s, account, row)};
+        found = Recorded{movement_of(s, account, row), posting_of(s, account, row)};
         return false;
     });
-    if (!found) elog(ERROR, "credits: transaction %s has no entry on account %s", args::cstr(transaction_id), account.id);
+    if (!found)
+        elog(ERROR, "credits: transaction %s has no entry on account %s", args::cstr(transaction_id), account.id);
     return *found;
 }
 
-Posting post(tables::Session &s, Account &account, const Movement &m) {
-    if (auto original = find_replay(s, account, m)) return *original;
-    const char *operation = m.decreases() ? "debits" : "credits";
-    require_status(account, !m.decreases(), operation);
-    if (m.decreases()) require_funds(account, m.amount, entry_type_name(m.type));
-    Posting p = append(s, account, m);
-    save_account(s, account);
-    return p;
+Units reversed_amount(tables::Session &s, const Account &account, std::string_view transaction_id) {
+    const auto &c = cols(s);
+    Datum key = tables::text_datum(transaction_id);
+    Units total = 0;
+    tables::scan_index(s, tables::TableId::Entry, indexes_of(s).reverses, &key, 1, [&](TupleTableSlot *row) {
+        if (tables::text_value(row, c[c_account_id]) == std::string_view(account.id)) {
+            Units amount = numeric_to_units(tables::value(row, c[c_amount]), account.scale);
+            total += amount < 0 ? -amount : amount;
+        }
+        return true;
+    });
+    return total;
 }
 
 }  // namespace credits

@@ -13,13 +13,12 @@ namespace {
 
 constexpr int max_page_size = 1000;
 
+// Through the view, so that the rows are exactly credits_entries rows.
 spi::Statement ledger_page{
-    "SELECT e.seq, e.transaction_id, e.account_id, a.external_id, e.type, e.amount, e.balance_after,"
-    " e.description, e.reference, e.idempotency_key, e.metadata, e.created_at, e.available_after, e.reservation_id"
-    " FROM credits_entry e JOIN credits_account a ON a.id = e.account_id"
-    " WHERE e.account_id = $1 AND ($2::text IS NULL OR e.type = $2)"
-    " AND ($3::timestamptz IS NULL OR e.created_at >= $3) AND ($4::timestamptz IS NULL OR e.created_at < $4)"
-    " ORDER BY e.seq DESC LIMIT $5 OFFSET $6",
+    "SELECT * FROM credits_entries"
+    " WHERE account_id = $1 AND ($2::text IS NULL OR type = $2)"
+    " AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)"
+    " ORDER BY id DESC LIMIT $5 OFFSET $6",
     6, {TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, INT4OID}};
 
 }  // namespace

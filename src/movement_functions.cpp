@@ -1,8 +1,7 @@
-// credits_credit and credits_debit: the hot path.
-#include "accounts.h"
+// SQL functions that move credits: credit, debit, adjust, transfer, reverse.
 #include "args.h"
 #include "guard.h"
-#include "ledger.h"
+#include "ops.h"
 #include "results.h"
 
 using namespace credits;
@@ -10,27 +9,75 @@ using namespace credits;
 namespace {
 
 // (account, amount, description, reference, idempotency_key, metadata)
-Datum move(FunctionCallInfo fcinfo, EntryType type) {
-    std::string_view account_ref = account_arg(fcinfo, 0);
-    Decimal amount = args::decimal(fcinfo, 1, "amount", Sign::Positive);
-    Movement m{type,
-               0,
-               args::string(fcinfo, 2, "description"),
-               args::string(fcinfo, 3, "reference", args::max_key_length),
-               args::idempotency_key(fcinfo, 4),
-               args::json_object(fcinfo, 5, "metadata")};
+Datum credit_or_debit(FunctionCallInfo fcinfo, ops::Kind kind) {
+    ops::Request r = ops::request(kind);
+    r.account = account_arg(fcinfo, 0);
+    r.amount = args::decimal(fcinfo, 1, "amount", Sign::Positive);
+    r.description = args::string(fcinfo, 2, "description");
+    r.reference = args::string(fcinfo, 3, "reference", args::max_key_length);
+    r.idempotency_key = args::idempotency_key(fcinfo, 4);
+    r.metadata = args::json_object(fcinfo, 5, "metadata");
 
-    tables::Session s;
-    tables::open(s, tables::extension_schema(fcinfo));
-    Account account = lock_account(s, account_ref);
-    m.amount = to_units(amount, account.scale, "amount", account.external_id);
-    Posting posting = post(s, account, m);
-    tables::close(s);
-    return results::transaction(fcinfo, account, m, posting);
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    ops::Result result = ops::run_one(w, r);
+    ops::finish(w);
+    return results::transaction(fcinfo, *result.account, result.movement, result.posting);
 }
 
 }  // namespace
 
-CREDITS_FUNCTION(credits_credit) { return move(fcinfo, EntryType::Credit); }
+CREDITS_FUNCTION(credits_credit) { return credit_or_debit(fcinfo, ops::Kind::Credit); }
 
-CREDITS_FUNCTION(credits_debit) { return move(fcinfo, EntryType::Debit); }
+CREDITS_FUNCTION(credits_debit) { return credit_or_debit(fcinfo, ops::Kind::Debit); }
+
+// credits_adjust(account, amount (signed), reason, idempotency_key)
+CREDITS_FUNCTION(credits_adjust) {
+    ops::Request r = ops::request(ops::Kind::Adjust);
+    r.account = account_arg(fcinfo, 0);
+    r.amount = args::decimal(fcinfo, 1, "amount", Sign::NonZero);
+    r.description = args::string(fcinfo, 2, "reason");
+    r.idempotency_key = args::idempotency_key(fcinfo, 3);
+
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    ops::Result result = ops::run_one(w, r);
+    ops::finish(w);
+    return results::transaction(fcinfo, *result.account, result.movement, result.posting);
+}
+
+// credits_transfer(from_account, to_account, amount, description, reference,
+//                  idempotency_key, metadata)
+CREDITS_FUNCTION(credits_transfer) {
+    ops::Request r = ops::request(ops::Kind::Transfer);
+    r.account = args::required_text(fcinfo, 0, "from_account");
+    r.to_account = args::required_text(fcinfo, 1, "to_account");
+    r.amount = args::decimal(fcinfo, 2, "amount", Sign::Positive);
+    r.description = args::string(fcinfo, 3, "description");
+    r.reference = args::string(fcinfo, 4, "reference", args::max_key_length);
+    r.idempotency_key = args::idempotency_key(fcinfo, 5);
+    r.metadata = args::json_object(fcinfo, 6, "metadata");
+
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    ops::Result result = ops::run_one(w, r);
+    ops::finish(w);
+    return results::transfer(fcinfo, *result.account, *result.to_account, result.movement, result.posting,
+                             result.other_posting);
+}
+
+// credits_reverse(transaction, amount, reason, idempotency_key, force)
+CREDITS_FUNCTION(credits_reverse) {
+    ops::Request r = ops::request(ops::Kind::Reverse);
+    r.target = args::required_text(fcinfo, 0, "transaction");
+    if (args::given(fcinfo, 1)) r.amount = args::decimal(fcinfo, 1, "amount", Sign::Positive);
+    r.description = args::string(fcinfo, 2, "reason");
+    r.idempotency_key = args::idempotency_key(fcinfo, 3);
+    r.force = args::given(fcinfo, 4) && PG_GETARG_BOOL(4);
+
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    ops::Result result = ops::run_one(w, r);
+    ops::finish(w);
+    return results::reversal(fcinfo, *result.account, result.movement, result.posting);
+}

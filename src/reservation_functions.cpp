@@ -2,7 +2,7 @@
 #include "args.h"
 #include "errors.h"
 #include "guard.h"
-#include "reservations.h"
+#include "ops.h"
 #include "results.h"
 #include "spi.h"
 
@@ -47,50 +47,50 @@ TimestampTz hold_expiry(FunctionCallInfo fcinfo, int expires_in_arg, int expires
 // credits_reserve(account, amount, expires_in, expires_at, description,
 //                 reference, idempotency_key, metadata)
 CREDITS_FUNCTION(credits_reserve) {
-    std::string_view account_ref = account_arg(fcinfo, 0);
-    Decimal amount = args::decimal(fcinfo, 1, "amount", Sign::Positive);
-    HoldRequest request{0,
-                        hold_expiry(fcinfo, 2, 3),
-                        args::string(fcinfo, 4, "description"),
-                        args::string(fcinfo, 5, "reference", args::max_key_length),
-                        args::idempotency_key(fcinfo, 6),
-                        args::json_object(fcinfo, 7, "metadata")};
+    ops::Request r = ops::request(ops::Kind::Reserve);
+    r.account = account_arg(fcinfo, 0);
+    r.amount = args::decimal(fcinfo, 1, "amount", Sign::Positive);
+    r.expires_at = hold_expiry(fcinfo, 2, 3);
+    r.description = args::string(fcinfo, 4, "description");
+    r.reference = args::string(fcinfo, 5, "reference", args::max_key_length);
+    r.idempotency_key = args::idempotency_key(fcinfo, 6);
+    r.metadata = args::json_object(fcinfo, 7, "metadata");
 
-    tables::Session s;
-    tables::open(s, tables::extension_schema(fcinfo));
-    Account account = lock_account(s, account_ref);
-    request.amount = to_units(amount, account.scale, "amount", account.external_id);
-    Hold hold = reserve(s, account, request);
-    tables::close(s);
-    return results::reservation(fcinfo, account, hold, hold.balance_after, hold.available_after);
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    ops::Result result = ops::run_one(w, r);
+    ops::finish(w);
+    const Hold &h = result.hold;
+    return results::reservation(fcinfo, *result.account, h, h.balance_after, h.available_after);
 }
 
 // credits_confirm(reservation, amount, description, metadata, on_excess)
 CREDITS_FUNCTION(credits_confirm) {
-    std::string_view reservation = reservation_arg(fcinfo, 0);
-    std::optional<Decimal> amount;
-    if (args::given(fcinfo, 1)) amount = args::decimal(fcinfo, 1, "amount", Sign::Positive);
-    auto description = args::string(fcinfo, 2, "description");
-    auto metadata = args::json_object(fcinfo, 3, "metadata");
-    OnExcess on_excess = on_excess_arg(args::string(fcinfo, 4, "on_excess", 32));
+    ops::Request r = ops::request(ops::Kind::Confirm);
+    r.target = reservation_arg(fcinfo, 0);
+    if (args::given(fcinfo, 1)) r.amount = args::decimal(fcinfo, 1, "amount", Sign::Positive);
+    r.description = args::string(fcinfo, 2, "description");
+    r.metadata = args::json_object(fcinfo, 3, "metadata");
+    r.on_excess = on_excess_arg(args::string(fcinfo, 4, "on_excess", 32));
 
-    tables::Session s;
-    tables::open(s, tables::extension_schema(fcinfo));
-    LockedHold held = lock_hold(s, reservation);
-    Confirmation confirmation = confirm(s, held, amount, description, metadata, on_excess);
-    tables::close(s);
-    return results::confirmation(fcinfo, held.account, confirmation);
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    ops::Result result = ops::run_one(w, r);
+    ops::finish(w);
+    return results::confirmation(fcinfo, *result.account, result.movement, result.posting, result.released);
 }
 
 // credits_cancel(reservation)
 CREDITS_FUNCTION(credits_cancel) {
-    std::string_view reservation = reservation_arg(fcinfo, 0);
-    tables::Session s;
-    tables::open(s, tables::extension_schema(fcinfo));
-    LockedHold held = lock_hold(s, reservation);
-    cancel(s, held);
-    tables::close(s);
-    return results::reservation(fcinfo, held.account, held.hold, held.account.balance, held.account.available());
+    ops::Request r = ops::request(ops::Kind::Cancel);
+    r.target = reservation_arg(fcinfo, 0);
+
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    ops::Result result = ops::run_one(w, r);
+    ops::finish(w);
+    const Account &a = *result.account;
+    return results::reservation(fcinfo, a, result.hold, a.balance, a.available());
 }
 
 // credits_extend_reservation(reservation, expires_in): the hold lasts until
@@ -99,12 +99,13 @@ CREDITS_FUNCTION(credits_extend_reservation) {
     std::string_view reservation = reservation_arg(fcinfo, 0);
     if (!args::given(fcinfo, 1)) fail(sqlstate::invalid_parameter, "expires_in is required");
     TimestampTz until = after_interval(fcinfo, 1, "expires_in");
-    tables::Session s;
-    tables::open(s, tables::extension_schema(fcinfo));
-    LockedHold held = lock_hold(s, reservation);
-    extend(s, held, until);
-    tables::close(s);
-    return results::reservation(fcinfo, held.account, held.hold, held.account.balance, held.account.available());
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    LockedHold held = ops::lock_hold(w, reservation);
+    extend(w.session, held, until);
+    ops::finish(w);
+    const Account &a = *held.account;
+    return results::reservation(fcinfo, a, held.hold, a.balance, a.available());
 }
 
 // credits_expire_reservations(max): one bounded batch of background expiry.

@@ -42,10 +42,10 @@ const Indexes &indexes_of(tables::Session &s) {
     return indexes;
 }
 
-std::optional<Units> nullable_units(TupleTableSlot *row, AttrNumber attnum, int scale) {
+// NULL reads as zero (std::optional would drop Units' 8-byte alignment).
+Units units_or_zero(TupleTableSlot *row, AttrNumber attnum, int scale) {
     auto d = tables::nullable(row, attnum);
-    if (!d) return std::nullopt;
-    return numeric_to_units(*d, scale);
+    return d ? numeric_to_units(*d, scale) : 0;
 }
 
 std::optional<std::string_view> kept_text(TupleTableSlot *row, AttrNumber attnum) {
@@ -72,9 +72,9 @@ Hold load(tables::Session &s, TupleTableSlot *row, int scale) {
     h.idempotency_key = kept_text(row, c[c_idempotency_key]);
     auto metadata = tables::nullable(row, c[c_metadata]);
     if (metadata) h.metadata = PointerGetDatum(PG_DETOAST_DATUM_COPY(*metadata));
-    h.requested = nullable_units(row, c[c_requested_amount], scale);
+    h.requested = units_or_zero(row, c[c_requested_amount], scale);
     h.transaction_id = kept_text(row, c[c_transaction_id]);
-    h.released = nullable_units(row, c[c_released_amount], scale).value_or(0);
+    h.released = units_or_zero(row, c[c_released_amount], scale);
     h.balance_after = numeric_to_units(tables::value(row, c[c_balance_after]), scale);
     h.available_after = numeric_to_units(tables::value(row, c[c_available_after]), scale);
     return h;
@@ -91,7 +91,7 @@ void resolve(tables::Session &s, TupleTableSlot *row, Hold &h, HoldStatus status
     changes.set_text(c[c_status], std::string_view(hold_status_name(status)))
         .set(c[c_resolved_at], TimestampTzGetDatum(when))
         .set(c[c_released_amount], units_to_numeric(released, scale));
-    if (h.requested) changes.set(c[c_requested_amount], units_to_numeric(*h.requested, scale));
+    if (status == HoldStatus::Confirmed) changes.set(c[c_requested_amount], units_to_numeric(h.requested, scale));
     if (h.transaction_id) changes.set_text(c[c_transaction_id], h.transaction_id);
     if (status == HoldStatus::Confirmed) changes.set(c[c_confirmed_amount], units_to_numeric(debited, scale));
     tables::update(s, tables::TableId::Reservation, row, changes);
@@ -101,6 +101,7 @@ void resolve(tables::Session &s, TupleTableSlot *row, Hold &h, HoldStatus status
 void release(Account &account, Units amount) {
     account.reserved -= amount;
     if (account.reserved == 0) account.next_hold_expiry = no_expiry;
+    account.changed = true;
 }
 
 bool same_json(std::optional<Datum> a, std::optional<Datum> b) {
@@ -133,10 +134,6 @@ std::optional<Hold> find_replay(tables::Session &s, const Account &account, cons
     return original;
 }
 
-[[noreturn]] void not_found(std::string_view id) {
-    fail(sqlstate::reservation_not_found, format("reservation \"%s\" does not exist", args::cstr(id)),
-         "No reservation has that id in this tenant.");
-}
 
 // The reservation id goes to DETAIL: the caller knows which one it passed.
 [[noreturn]] void not_pending(const Hold &h, const char *operation) {
@@ -155,6 +152,11 @@ std::optional<Hold> find_replay(tables::Session &s, const Account &account, cons
 }  // namespace
 
 const char *hold_status_name(HoldStatus s) { return status_names[static_cast<int>(s)]; }
+
+void reservation_not_found(std::string_view id) {
+    fail(sqlstate::reservation_not_found, format("reservation \"%s\" does not exist", args::cstr(id)),
+         "No reservation has that id in this tenant.");
+}
 
 int settle_expired_holds(tables::Session &s, Account &account, int limit) {
     TimestampTz now = GetCurrentTransactionStartTimestamp();
@@ -183,6 +185,7 @@ int settle_expired_holds(tables::Session &s, Account &account, int limit) {
         account.reserved -= h.amount;
         tables::release_slot(row);
     }
+    if (account.next_hold_expiry != next) account.changed = true;
     account.next_hold_expiry = next;
     int settled = list_length(expired_rows);
     list_free(expired_rows);
@@ -208,6 +211,7 @@ Hold reserve(tables::Session &s, Account &account, const HoldRequest &r) {
     h.idempotency_key = r.idempotency_key;
     h.metadata = r.metadata;
     account.reserved += r.amount;
+    account.changed = true;
     h.balance_after = account.balance;
     h.available_after = account.available();
 
@@ -227,28 +231,32 @@ Hold reserve(tables::Session &s, Account &account, const HoldRequest &r) {
     tables::insert(s, tables::TableId::Reservation, row);
 
     if (r.expires_at < account.next_hold_expiry) account.next_hold_expiry = r.expires_at;
-    save_account(s, account);
     return h;
 }
 
-LockedHold lock_hold(tables::Session &s, std::string_view reservation_id) {
-    if (!ids::has_shape(reservation_id, "res_")) not_found(reservation_id);
+TupleTableSlot *find_hold_row(tables::Session &s, std::string_view reservation_id) {
+    if (!ids::has_shape(reservation_id, "res_")) return nullptr;
     Datum key = tables::text_datum(ids::canonical(reservation_id).view());
-    Oid pkey = indexes_of(s).pkey;
-    TupleTableSlot *row = tables::find_by_index(s, tables::TableId::Reservation, pkey, &key, 1);
-    if (!row) not_found(reservation_id);
-    s.locked = lappend(s.locked, row);  // released with the session
-    const char *account_id = args::cstr(*tables::text_value(row, cols(s)[c_account_id]));
+    TupleTableSlot *row = tables::find_by_index(s, tables::TableId::Reservation, indexes_of(s).pkey, &key, 1);
+    if (row) s.locked = lappend(s.locked, row);  // released with the session
+    return row;
+}
 
-    // Lock the account, then read the hold again: whoever held the lock
-    // before us may have resolved it (then its row version has changed).
-    std::optional<Account> account = lock_account_by_id(s, account_id);
-    if (!account) not_found(reservation_id);
+const char *hold_account_id(tables::Session &s, TupleTableSlot *row) {
+    return args::cstr(*tables::text_value(row, cols(s)[c_account_id]));
+}
+
+std::optional<std::string_view> hold_transaction_id(tables::Session &s, TupleTableSlot *row) {
+    return tables::text_value(row, cols(s)[c_transaction_id]);
+}
+
+LockedHold current_hold(tables::Session &s, Account &account, TupleTableSlot *row) {
     if (!tables::refresh(s, tables::TableId::Reservation, row)) {
-        row = tables::find_by_index(s, tables::TableId::Reservation, pkey, &key, 1);
+        Datum key = tables::text_datum(*tables::text_value(row, cols(s)[c_id]));
+        row = tables::find_by_index(s, tables::TableId::Reservation, indexes_of(s).pkey, &key, 1);
         s.locked = lappend(s.locked, row);
     }
-    return LockedHold{*account, load(s, row, account->scale), row};
+    return LockedHold{&account, load(s, row, account.scale), row};
 }
 
 OnExcess on_excess_arg(std::optional<std::string_view> s) {
@@ -261,7 +269,7 @@ OnExcess on_excess_arg(std::optional<std::string_view> s) {
 
 Confirmation confirm(tables::Session &s, LockedHold &lh, std::optional<Decimal> amount,
                      std::optional<std::string_view> description, std::optional<Datum> metadata, OnExcess on_excess) {
-    Account &account = lh.account;
+    Account &account = *lh.account;
     Hold &h = lh.hold;
     Units requested = amount ? to_units(*amount, account.scale, "amount", account.external_id) : h.amount;
 
@@ -269,10 +277,10 @@ Confirmation confirm(tables::Session &s, LockedHold &lh, std::optional<Decimal> 
         if (h.requested != requested)
             fail(sqlstate::reservation_not_pending, "reservation is already confirmed",
                  format("Reservation %s was confirmed for %s; this call asks for %s.", h.id,
-                        units_to_string(h.requested.value_or(0), account.scale),
+                        units_to_string(h.requested, account.scale),
                         units_to_string(requested, account.scale)),
                  "Repeat a confirm with the same amount to get its result again.");
-        Recorded original = find_transaction(s, account, *h.transaction_id);
+        Recorded original = find_transaction_on(s, account, *h.transaction_id);
         return Confirmation{original.movement, original.posting, h.released};
     }
     if (h.status == HoldStatus::Expired) expired(h, "confirmed");
@@ -304,24 +312,23 @@ Confirmation confirm(tables::Session &s, LockedHold &lh, std::optional<Decimal> 
     release(account, h.amount);
 
     Confirmation result;
-    result.movement = Movement{EntryType::Debit, debit,    description ? description : h.description,
-                               h.reference,      std::nullopt, metadata ? metadata : h.metadata,
-                               std::string_view(h.id), forced};
+    result.movement = Movement{EntryType::Debit, -debit, description ? description : h.description,
+                               h.reference, std::nullopt, metadata ? metadata : h.metadata};
+    result.movement.reservation_id = std::string_view(h.id);
+    result.movement.forced = forced;
     result.posting = append(s, account, result.movement);
     result.released = released;
     h.requested = requested;
-    h.transaction_id = result.posting.transaction_id.view();
+    h.transaction_id = std::string_view(pstrdup(result.posting.transaction_id.text));
     resolve(s, lh.row, h, HoldStatus::Confirmed, GetCurrentTransactionStartTimestamp(), released, account.scale, debit);
-    save_account(s, account);
     return result;
 }
 
 void cancel(tables::Session &s, LockedHold &lh) {
     Hold &h = lh.hold;
     if (h.status != HoldStatus::Pending) not_pending(h, "cancelled");
-    release(lh.account, h.amount);
-    resolve(s, lh.row, h, HoldStatus::Cancelled, GetCurrentTransactionStartTimestamp(), h.amount, lh.account.scale);
-    save_account(s, lh.account);
+    release(*lh.account, h.amount);
+    resolve(s, lh.row, h, HoldStatus::Cancelled, GetCurrentTransactionStartTimestamp(), h.amount, lh.account->scale);
 }
 
 void extend(tables::Session &s, LockedHold &lh, TimestampTz until) {

@@ -21,7 +21,7 @@ struct Hold {
     std::optional<std::string_view> reference;
     std::optional<std::string_view> idempotency_key;
     std::optional<Datum> metadata;
-    std::optional<Units> requested;  // what the confirm asked for
+    Units requested;        // what the confirm asked for (0: not confirmed)
     std::optional<std::string_view> transaction_id;  // the confirm's debit
     Units released;
     Units balance_after;    // the account right after the hold was made
@@ -43,18 +43,27 @@ struct HoldRequest {
 int settle_expired_holds(tables::Session &s, Account &account, int limit);
 
 // Places a hold (CR007 unless active, CR001 without the funds) or, for a
-// reused idempotency key, returns the original (CR003 if it differs). Saves
-// the account.
+// reused idempotency key, returns the original (CR003 if it differs).
 Hold reserve(tables::Session &s, Account &account, const HoldRequest &request);
 
-// A hold and its account, both current, the account locked. CR004 when the
-// hold does not exist in the session's tenant.
+// The row of a hold, or nullptr when there is none (in any tenant: the
+// account lock checks that).
+TupleTableSlot *find_hold_row(tables::Session &s, std::string_view reservation_id);
+const char *hold_account_id(tables::Session &s, TupleTableSlot *row);
+// The transaction of a confirmed hold's debit.
+std::optional<std::string_view> hold_transaction_id(tables::Session &s, TupleTableSlot *row);
+
+// A hold as it is now that its account is locked: `row` (from
+// find_hold_row, before the lock) is reloaded, or read again if whoever held
+// the lock before us changed it.
 struct LockedHold {
-    Account account;
+    Account *account;
     Hold hold;
     TupleTableSlot *row;
 };
-LockedHold lock_hold(tables::Session &s, std::string_view reservation_id);
+LockedHold current_hold(tables::Session &s, Account &account, TupleTableSlot *row);
+
+[[noreturn]] void reservation_not_found(std::string_view reservation_id);
 
 enum class OnExcess { Reject, Cap, Allow };
 OnExcess on_excess_arg(std::optional<std::string_view> s);
@@ -79,7 +88,8 @@ void cancel(tables::Session &s, LockedHold &h);
 void extend(tables::Session &s, LockedHold &h, TimestampTz until);
 
 // Background expiry over every tenant: releases up to `max` expired holds,
-// skipping accounts other sessions have locked. Returns how many.
+// skipping accounts other sessions have locked, and saves those accounts.
+// Returns how many.
 int expire_holds(tables::Session &s, int max);
 
 }  // namespace credits

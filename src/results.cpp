@@ -39,7 +39,7 @@ void fill_transaction(TupleDesc desc, Datum *values, bool *nulls, const Account 
     set_text(values, nulls, 1, std::string_view(account.id));
     set_text(values, nulls, 2, std::string_view(account.external_id));
     set_text(values, nulls, 3, std::string_view(entry_type_name(m.type)));
-    values[4] = units_to_numeric(m.amount, account.scale);
+    values[4] = units_to_numeric(m.shown_amount(), account.scale);
     values[5] = units_to_numeric(p.balance_after, account.scale);
     values[6] = units_to_numeric(p.available_after, account.scale);
     nulls[4] = nulls[5] = nulls[6] = false;
@@ -100,11 +100,40 @@ Datum reservation(FunctionCallInfo fcinfo, const Account &account, const Hold &h
     return row.datum();
 }
 
-Datum confirmation(FunctionCallInfo fcinfo, const Account &account, const Confirmation &c) {
+Datum confirmation(FunctionCallInfo fcinfo, const Account &account, const Movement &m, const Posting &p,
+                   Units released) {
     Row row(fcinfo);
-    fill_transaction(row.desc, row.values, row.nulls, account, c.movement, c.posting);
-    row.set_text(12, c.movement.reservation_id);
-    row.set(13, units_to_numeric(c.released, account.scale));
+    fill_transaction(row.desc, row.values, row.nulls, account, m, p);
+    row.set_text(12, m.reservation_id);
+    row.set(13, units_to_numeric(released, account.scale));
+    return row.datum();
+}
+
+Datum reversal(FunctionCallInfo fcinfo, const Account &account, const Movement &m, const Posting &p) {
+    Row row(fcinfo);
+    fill_transaction(row.desc, row.values, row.nulls, account, m, p);
+    row.set_text(12, m.reverses);
+    return row.datum();
+}
+
+Datum transfer(FunctionCallInfo fcinfo, const Account &from, const Account &to, const Movement &m, const Posting &p,
+               const Posting &to_posting) {
+    Row row(fcinfo);
+    row.set_text(0, p.transaction_id.view());
+    row.set_text(1, std::string_view(from.id));
+    row.set_text(2, std::string_view(from.external_id));
+    row.set_text(3, std::string_view(to.id));
+    row.set_text(4, std::string_view(to.external_id));
+    row.set(5, units_to_numeric(m.magnitude(), from.scale));
+    row.set(6, units_to_numeric(p.balance_after, from.scale));
+    row.set(7, units_to_numeric(p.available_after, from.scale));
+    row.set(8, units_to_numeric(to_posting.balance_after, to.scale));
+    row.set(9, units_to_numeric(to_posting.available_after, to.scale));
+    row.set_text(10, m.description);
+    row.set_text(11, m.reference);
+    row.set_text(12, m.idempotency_key);
+    row.set(13, m.metadata);
+    row.set(14, TimestampTzGetDatum(p.created_at));
     return row.datum();
 }
 

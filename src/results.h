@@ -31,7 +31,15 @@ Datum reservation(FunctionCallInfo fcinfo, const Account &account, const Hold &h
 
 // A credits_confirmation row: the transaction plus reservation_id and
 // released.
-Datum confirmation(FunctionCallInfo fcinfo, const Account &account, const Confirmation &confirmation);
+Datum confirmation(FunctionCallInfo fcinfo, const Account &account, const Movement &movement, const Posting &posting,
+                   Units released);
+
+// A credits_reversal row: the transaction plus the id it reverses.
+Datum reversal(FunctionCallInfo fcinfo, const Account &account, const Movement &movement, const Posting &posting);
+
+// A credits_transfer_result row.
+Datum transfer(FunctionCallInfo fcinfo, const Account &from, const Account &to, const Movement &movement,
+               const Posting &posting, const Posting &to_posting);
 
 // Turns a set-returning function's SPI result into its materialized result.
 // Call before spi::end().

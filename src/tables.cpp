@@ -36,7 +36,8 @@ static_assert(sizeof(table_names) / sizeof(table_names[0]) == static_cast<size_t
 struct CachedIndex {
     Oid oid;
     IndexInfo *info;
-    ExprState *predicate;  // null unless partial
+    ExprState *predicate;      // null unless partial
+    AttrNumber not_null_only;  // the predicate is just "column IS NOT NULL": that column
 };
 struct IndexCache {
     Oid relid;
@@ -44,7 +45,6 @@ struct IndexCache {
     bool use_executor;
     int count;
     CachedIndex *indexes;
-    TupleTableSlot *slot;  // over a private copy of the table's descriptor
 };
 IndexCache index_caches[static_cast<int>(TableId::count)];
 MemoryContext cache_context = nullptr;
@@ -60,6 +60,15 @@ void on_relcache_invalidation(Datum, Oid relid) {
     }
 }
 
+// The column of a predicate that is exactly "column IS NOT NULL" (the
+// common partial index, tested without the expression machinery).
+AttrNumber not_null_column(List *predicate) {
+    if (list_length(predicate) != 1 || !IsA(linitial(predicate), NullTest)) return InvalidAttrNumber;
+    auto *test = static_cast<NullTest *>(linitial(predicate));
+    if (test->nulltesttype != IS_NOT_NULL || !IsA(test->arg, Var)) return InvalidAttrNumber;
+    return reinterpret_cast<Var *>(test->arg)->varattno;
+}
+
 void build_index_cache(IndexCache &c, Relation rel) {
     if (!cache_context) {
         cache_context = AllocSetContextCreate(CacheMemoryContext, "credits index cache", ALLOCSET_SMALL_SIZES);
@@ -68,7 +77,6 @@ void build_index_cache(IndexCache &c, Relation rel) {
         MemoryContextSwitchTo(old);
         CacheRegisterRelcacheCallback(on_relcache_invalidation, 0);
     }
-    if (c.slot) ExecDropSingleTupleTableSlot(c.slot);
     if (c.indexes) pfree(c.indexes);
     c = IndexCache{};
 
@@ -82,14 +90,16 @@ void build_index_cache(IndexCache &c, Relation rel) {
         if (info->ii_Expressions != NIL || info->ii_ExclusionOps != nullptr || !index->rd_index->indimmediate)
             c.use_executor = true;
         ExprState *predicate = nullptr;
-        if (info->ii_Predicate != NIL)
+        AttrNumber not_null_only = InvalidAttrNumber;
+        if (info->ii_Predicate != NIL) {
             predicate = ExecInitQual(reinterpret_cast<List *>(expression_planner(
                                          static_cast<Expr *>(copyObjectImpl(info->ii_Predicate)))),
                                      nullptr);
-        c.indexes[c.count++] = CachedIndex{lfirst_oid(cell), info, predicate};
+            not_null_only = not_null_column(info->ii_Predicate);
+        }
+        c.indexes[c.count++] = CachedIndex{lfirst_oid(cell), info, predicate, not_null_only};
         index_close(index, NoLock);
     }
-    c.slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
     MemoryContextSwitchTo(old);
     c.relid = RelationGetRelid(rel);
 }
@@ -109,32 +119,64 @@ void insert_with_executor(Session &s, Table &t, TupleTableSlot *slot) {
     ResetPerTupleExprContext(s.estate);
 }
 
-void insert_index_entries(Session &s, TableId id, HeapTuple tuple) {
-    Table &t = s.tables[static_cast<int>(id)];
+IndexCache &index_cache(Session &s, TableId id) {
     IndexCache &c = index_caches[static_cast<int>(id)];
-    if (c.stale || c.relid != RelationGetRelid(t.rel)) build_index_cache(c, t.rel);
+    Relation rel = s.tables[static_cast<int>(id)].rel;
+    if (c.stale || c.relid != RelationGetRelid(rel)) build_index_cache(c, rel);
+    return c;
+}
+
+// Index entries for the rows in slots (their tts_tid set by the heap insert
+// or update), index by index.
+void insert_index_entries(Session &s, TableId id, TupleTableSlot **slots, int n) {
+    Table &t = s.tables[static_cast<int>(id)];
+    IndexCache &c = index_cache(s, id);
     if (c.count == 0) return;
-    ExecStoreHeapTuple(tuple, c.slot, false);
     if (c.use_executor) {
-        insert_with_executor(s, t, c.slot);
-    } else {
-        predicate_context->ecxt_scantuple = c.slot;
-        for (int i = 0; i < c.count; i++) {
-            const CachedIndex &ci = c.indexes[i];
-            if (!ci.info->ii_ReadyForInserts || (ci.predicate && !ExecQual(ci.predicate, predicate_context)))
-                continue;
+        for (int j = 0; j < n; j++) insert_with_executor(s, t, slots[j]);
+        return;
+    }
+    for (int i = 0; i < c.count; i++) {
+        const CachedIndex &ci = c.indexes[i];
+        if (!ci.info->ii_ReadyForInserts) continue;
+        Relation index = index_open(ci.oid, RowExclusiveLock);
+        for (int j = 0; j < n; j++) {
+            if (ci.not_null_only != InvalidAttrNumber) {
+                if (slot_attisnull(slots[j], ci.not_null_only)) continue;
+            } else if (ci.predicate) {
+                predicate_context->ecxt_scantuple = slots[j];
+                if (!ExecQual(ci.predicate, predicate_context)) continue;
+            }
             Datum values[INDEX_MAX_KEYS];
             bool isnull[INDEX_MAX_KEYS];
-            FormIndexDatum(ci.info, c.slot, nullptr, values, isnull);
-            Relation index = index_open(ci.oid, RowExclusiveLock);
-            index_insert(index, values, isnull, &tuple->t_self, t.rel,
+            FormIndexDatum(ci.info, slots[j], nullptr, values, isnull);
+            index_insert(index, values, isnull, &slots[j]->tts_tid, t.rel,
                          ci.info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO, false, ci.info);
-            index_close(index, NoLock);
         }
+        index_close(index, NoLock);
         ResetExprContext(predicate_context);
     }
-    ExecClearTuple(c.slot);
 }
+
+// Writes the rows insert() collected.
+void flush(Session &s, TableId id) {
+    Table &t = s.tables[static_cast<int>(id)];
+    if (t.npending == 0) return;
+    if (t.npending == 1) {  // the single-operation case: skip the batching machinery
+        TupleTableSlot *slot = t.pending[0];
+        HeapTuple tuple = ExecFetchSlotHeapTuple(slot, false, nullptr);
+        simple_heap_insert(t.rel, tuple);
+        slot->tts_tid = tuple->t_self;
+    } else {
+        heap_multi_insert(t.rel, t.pending, t.npending, GetCurrentCommandId(true), 0, nullptr);
+    }
+    insert_index_entries(s, id, t.pending, t.npending);
+    for (int j = 0; j < t.npending; j++) ExecClearTuple(t.pending[j]);
+    t.npending = 0;
+    CommandCounterIncrement();  // what follows, in this call or after it, sees the rows
+}
+
+constexpr int max_pending = 1000;
 
 // Equality scan keys on the leading index columns. The type cache holds the
 // equality function ready to call (our indexes use the default opclasses).
@@ -163,15 +205,17 @@ void open(Session &s, Oid schema) {
     s.schema = schema;
     s.estate = nullptr;
     s.locked = NIL;
-    for (Table &t : s.tables) t = Table{nullptr, nullptr};
+    for (Table &t : s.tables) t = Table{nullptr, nullptr, nullptr, 0, 0, nullptr};
 }
 
 void close(Session &s) {
+    for (int id = 0; id < static_cast<int>(TableId::count); id++) flush(s, static_cast<TableId>(id));
     ListCell *cell;
     foreach (cell, s.locked) ExecDropSingleTupleTableSlot(static_cast<TupleTableSlot *>(lfirst(cell)));
     list_free(s.locked);
     for (Table &t : s.tables) {
         if (!t.rel) continue;
+        for (int j = 0; j < t.capacity; j++) ExecDropSingleTupleTableSlot(t.pending[j]);
         if (t.indexes) ExecCloseIndices(t.indexes);
         table_close(t.rel, NoLock);
     }
@@ -203,6 +247,7 @@ void resolve_columns(Relation rel, const char *const *names, int n, AttrNumber *
 }
 
 IndexScan *begin_index_scan(Session &s, TableId t, Oid index_oid, const Datum *keys, int nkeys) {
+    flush(s, t);  // a read sees every row this call inserted
     auto *scan = static_cast<IndexScan *>(palloc(sizeof(IndexScan)));
     Relation heap = rel(s, t);
     scan->index = index_open(index_oid, AccessShareLock);
@@ -342,10 +387,16 @@ Values &Values::set_text(AttrNumber attnum, std::optional<std::string_view> valu
 
 void insert(Session &s, TableId t, const Values &row) {
     Table &table_ref = table(s, t);
-    HeapTuple tuple = heap_form_tuple(RelationGetDescr(table_ref.rel), row.values, row.nulls);
-    simple_heap_insert(table_ref.rel, tuple);
-    insert_index_entries(s, t, tuple);
-    CommandCounterIncrement();  // what follows, in this call or after it, sees the row
+    if (table_ref.npending == max_pending) flush(s, t);
+    if (table_ref.npending == table_ref.capacity) {
+        if (!table_ref.pending) {
+            table_ref.pending = static_cast<TupleTableSlot **>(palloc(sizeof(TupleTableSlot *) * max_pending));
+            table_ref.desc = CreateTupleDescCopy(RelationGetDescr(table_ref.rel));
+        }
+        table_ref.pending[table_ref.capacity++] = MakeSingleTupleTableSlot(table_ref.desc, &TTSOpsHeapTuple);
+    }
+    HeapTuple tuple = heap_form_tuple(table_ref.desc, row.values, row.nulls);
+    ExecStoreHeapTuple(tuple, table_ref.pending[table_ref.npending++], true);
 }
 
 void update(Session &s, TableId t, TupleTableSlot *slot, const Values &changes) {
@@ -354,9 +405,9 @@ void update(Session &s, TableId t, TupleTableSlot *slot, const Values &changes) 
     HeapTuple tuple = heap_modify_tuple(old, RelationGetDescr(table_ref.rel), changes.values, changes.nulls,
                                         changes.changed);
     simple_heap_update(table_ref.rel, &slot->tts_tid, tuple);
-    if (!HeapTupleIsHeapOnly(tuple)) insert_index_entries(s, t, tuple);
     // The slot now holds the new version, so the row can be updated again.
     ExecForceStoreHeapTuple(tuple, slot, false);
+    if (!HeapTupleIsHeapOnly(tuple)) insert_index_entries(s, t, &slot, 1);
     CommandCounterIncrement();
 }
 

@@ -22,7 +22,11 @@ enum class TableId { Account, Entry, Reservation, count };
 
 struct Table {
     Relation rel;
-    ResultRelInfo *indexes;  // opened on the first write that needs them
+    ResultRelInfo *indexes;   // for the executor's index path, opened on first need
+    TupleTableSlot **pending; // inserted rows not yet written (see insert); the
+    int npending;             // slots are reused, `capacity` of them made so far
+    int capacity;
+    TupleDesc desc;           // an unpinned copy for those slots
 };
 
 // The tables one SQL call works on, opened on first use.
@@ -118,7 +122,9 @@ Values new_values(Relation rel);  // every column NULL and unchanged
 // Every write is followed by CommandCounterIncrement, so the reads that come
 // after it, in this call or in later statements, see it.
 
-// Inserts a row and its index entries.
+// Inserts a row and its index entries. Rows are collected and written
+// together (heap_multi_insert: one WAL record per page) before the next read
+// of the table through this session, and at close().
 void insert(Session &s, TableId t, const Values &row);
 
 // Replaces the locked row version in `slot` by it with the changed columns;

@@ -15,7 +15,7 @@ spi::Statement findings{R"SQL(
 WITH accounts AS (
     SELECT * FROM credits_account WHERE $1::text IS NULL OR id = $1
 ), entries AS (
-    SELECT e.account_id, e.seq, e.amount, e.balance_after, e.forced, e.reservation_id,
+    SELECT e.account_id, e.seq, e.transaction_id, e.amount, e.balance_after, e.forced, e.reservation_id, e.reverses,
            row_number() OVER w AS position, coalesce(lag(e.balance_after) OVER w, 0) AS balance_before
       FROM credits_entry e
      WHERE $1::text IS NULL OR e.account_id = $1
@@ -32,6 +32,15 @@ WITH accounts AS (
 ), settled AS (
     SELECT reservation_id, count(*) AS entries, -sum(amount) AS debited
       FROM entries WHERE reservation_id IS NOT NULL GROUP BY reservation_id
+), reversals AS (
+    SELECT account_id, reverses, sum(amount) AS total FROM entries WHERE reverses IS NOT NULL
+     GROUP BY account_id, reverses
+), two_sided AS (
+    SELECT e.transaction_id, count(*) AS legs, sum(e.amount) AS net, min(e.account_id) AS account_id
+      FROM credits_entry e
+     WHERE e.counterparty_id IS NOT NULL
+       AND ($1::text IS NULL OR e.transaction_id IN (SELECT transaction_id FROM credits_entry WHERE account_id = $1))
+     GROUP BY e.transaction_id
 )
 SELECT a.tenant::text, a.id::text, a.external_id::text, 'balance_matches_ledger', coalesce(t.total, 0), a.balance,
        'balance differs from the sum of the ledger entries'
@@ -80,6 +89,19 @@ SELECT a.tenant, a.id, a.external_id, 'hold_resolved_once', coalesce(r.confirmed
          WHEN 'pending' THEN s.entries IS NOT NULL
          ELSE s.entries IS NOT NULL OR r.released_amount IS DISTINCT FROM r.amount
        END
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'reversal_within_original', abs(o.amount), abs(r.total),
+       format('reversals of %s add up to %s against an original of %s', r.reverses, r.total, o.amount)
+  FROM reversals r
+  JOIN accounts a ON a.id = r.account_id
+  LEFT JOIN credits_entry o ON o.account_id = r.account_id AND o.transaction_id = r.reverses
+ WHERE o.amount IS NULL OR abs(r.total) > abs(o.amount) OR sign(r.total) = sign(o.amount)
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'transfer_balanced', 0, t.net,
+       format('transaction %s has %s legs adding up to %s', t.transaction_id, t.legs, t.net)
+  FROM two_sided t
+  JOIN credits_account a ON a.id = t.account_id
+ WHERE t.legs <> 2 OR t.net <> 0
 UNION ALL
 SELECT NULL, e.account_id, NULL, 'entry_has_account', NULL, NULL,
        format('%s ledger entries belong to no account', count(*))

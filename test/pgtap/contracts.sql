@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION credits;
-SELECT plan(47);
+SELECT plan(65);
 
 SELECT has_function('credits_create_account',
     ARRAY['text', 'text', 'text', 'jsonb', 'text', 'integer', 'numeric', 'numeric', 'text']);
@@ -25,6 +25,14 @@ SELECT has_function('credits_confirm', ARRAY['text', 'numeric', 'text', 'jsonb',
 SELECT has_function('credits_cancel', ARRAY['text']);
 SELECT has_function('credits_extend_reservation', ARRAY['text', 'interval']);
 SELECT has_function('credits_expire_reservations', ARRAY['integer']);
+SELECT has_function('credits_reverse', ARRAY['text', 'numeric', 'text', 'text', 'boolean']);
+SELECT has_function('credits_adjust', ARRAY['text', 'numeric', 'text', 'text']);
+SELECT has_function('credits_transfer', ARRAY['text', 'text', 'numeric', 'text', 'text', 'text', 'jsonb']);
+SELECT has_function('credits_freeze', ARRAY['text', 'text']);
+SELECT has_function('credits_unfreeze', ARRAY['text', 'text']);
+SELECT has_function('credits_close', ARRAY['text', 'text']);
+SELECT has_function('credits_reopen', ARRAY['text', 'text']);
+SELECT has_function('credits_apply', ARRAY['jsonb', 'boolean']);
 
 SELECT is(
     (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
@@ -37,7 +45,7 @@ SELECT columns_are('credits_accounts', ARRAY['id', 'external_id', 'owner_id', 'n
     'balance', 'reserved', 'available', 'overdraft_limit', 'status', 'metadata', 'created_at', 'updated_at']);
 SELECT columns_are('credits_entries', ARRAY['id', 'transaction_id', 'account_id', 'external_id', 'type', 'amount',
     'balance_after', 'description', 'reference', 'idempotency_key', 'metadata', 'created_at', 'available_after',
-    'reservation_id']);
+    'reservation_id', 'counterparty_id', 'reverses', 'reversed_amount']);
 SELECT columns_are('credits_reservations', ARRAY['id', 'account_id', 'external_id', 'amount', 'status', 'expires_at',
     'description', 'reference', 'metadata', 'created_at', 'resolved_at', 'requested_amount', 'confirmed_amount',
     'released_amount', 'transaction_id', 'idempotency_key']);
@@ -60,6 +68,17 @@ SELECT is(
           'reference', 'idempotency_key', 'metadata', 'created_at', 'reservation_id', 'released'],
     'credits_confirmation is credits_transaction plus reservation_id and released');
 SELECT is(
+    (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+      WHERE attrelid = 'credits_reversal'::regclass AND attnum > 0),
+    ARRAY['transaction_id', 'account_id', 'external_id', 'type', 'amount', 'balance', 'available', 'description',
+          'reference', 'idempotency_key', 'metadata', 'created_at', 'reverses'],
+    'credits_reversal is credits_transaction plus reverses');
+SELECT is(
+    (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+      WHERE attrelid = 'credits_apply_result'::regclass AND attnum > 0),
+    ARRAY['index', 'ok', 'sqlstate', 'message', 'transaction_id', 'reservation_id', 'balance', 'available'],
+    'credits_apply_result has the documented columns');
+SELECT is(
     (SELECT array_agg(a ORDER BY n) FROM unnest(
         (SELECT proargnames FROM pg_proc WHERE proname = 'credits_balance')) WITH ORDINALITY AS t(a, n)),
     ARRAY['account', 'account_id', 'external_id', 'balance', 'reserved', 'available', 'unit', 'updated_at'],
@@ -70,10 +89,14 @@ SELECT function_returns('credits_ledger', 'setof credits_entries');
 SELECT function_returns('credits_reserve', 'credits_reservation_result');
 SELECT function_returns('credits_confirm', 'credits_confirmation');
 SELECT function_returns('credits_expire_reservations', 'integer');
+SELECT function_returns('credits_reverse', 'credits_reversal');
+SELECT function_returns('credits_transfer', 'credits_transfer_result');
+SELECT function_returns('credits_apply', 'setof credits_apply_result');
+SELECT function_returns('credits_freeze', 'credits_accounts');
 
 -- Tables are dumped with their data.
-SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 3,
-          'pg_dump backs up every table');
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 5,
+          'pg_dump backs up every table (and the status history''s sequence)');
 
 -- Privileges.
 CREATE ROLE credits_app NOLOGIN;
@@ -84,7 +107,7 @@ SELECT throws_ok($$SELECT * FROM credits_accounts$$, '42501', NULL, 'PUBLIC cann
 RESET ROLE;
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO credits_app;
-GRANT SELECT ON credits_accounts, credits_entries, credits_reservations TO credits_app;
+GRANT SELECT ON credits_accounts, credits_entries, credits_reservations, credits_status_history TO credits_app;
 SET ROLE credits_app;
 SELECT lives_ok($$SELECT credits_create_account('app_user', initial_balance => 50)$$, 'a granted role creates accounts');
 SELECT lives_ok($$SELECT credits_debit('app_user', 20)$$, 'a granted role debits');
@@ -96,6 +119,12 @@ SELECT lives_ok($$SELECT credits_cancel((SELECT id FROM credits_reserve('app_use
                 'a granted role reserves and cancels');
 SELECT results_eq($$SELECT status FROM credits_reservations$$, $$VALUES ('cancelled')$$,
                   'a granted role reads the reservations');
+SELECT lives_ok($$SELECT credits_freeze('app_user', 'review')$$, 'a granted role freezes (and so writes history)');
+SELECT lives_ok($$SELECT credits_unfreeze('app_user')$$, 'and unfreezes');
+SELECT results_eq($$SELECT count(*) FROM credits_status_history$$, $$VALUES (2::bigint)$$,
+                  'a granted role reads the status history');
+SELECT throws_ok($$INSERT INTO credits_status_change (account_id, from_status, to_status, changed_at)
+                   VALUES ('a', 'x', 'y', now())$$, '42501', NULL, 'it cannot forge history');
 SELECT throws_ok($$SELECT * FROM credits_account$$, '42501', NULL, 'the tables stay closed to it');
 SELECT throws_ok($$UPDATE credits_account SET balance = 0$$, '42501', NULL, 'it cannot write a table');
 SELECT throws_ok($$INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after,

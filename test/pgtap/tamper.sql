@@ -6,7 +6,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION credits;
-SELECT plan(29);
+SELECT plan(32);
 
 SELECT lives_ok($$SELECT credits_create_account('alice', initial_balance => 100)$$, 'alice has 100');
 SELECT lives_ok($$SELECT credits_debit('alice', 30)$$, 'alice spends 30');
@@ -109,8 +109,28 @@ SELECT results_eq($$SELECT invariant FROM credits_verify('alice')$$, $$VALUES ('
                   'an expiry bound that would hide a lapsed hold is caught');
 ROLLBACK TO later_expiry;
 
+-- Reversals and transfers are checked too.
+SELECT lives_ok($$SELECT credits_transfer('alice', 'bob', 5)$$, 'alice sends bob 5');
+SAVEPOINT one_legged;
+ALTER TABLE credits_entry DISABLE TRIGGER credits_entry_append_only;
+DELETE FROM credits_entry WHERE type = 'transfer' AND amount > 0;
+SELECT ok('transfer_balanced' = ANY (ARRAY(SELECT invariant FROM credits_verify())),
+          'a transfer missing a leg is reported');
+ROLLBACK TO one_legged;
+
+SAVEPOINT over_reversed;
+INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after, available_after, reverses,
+                           created_at)
+SELECT e.account_id, a.entry_count + 1, 'txn_forged', 'reversal', -e.amount * 2, a.balance - e.amount * 2,
+       a.balance - e.amount * 2, e.transaction_id, now()
+  FROM credits_entry e JOIN credits_account a ON a.id = e.account_id
+ WHERE a.external_id = 'bob' AND e.seq = 1;
+SELECT ok('reversal_within_original' = ANY (ARRAY(SELECT invariant FROM credits_verify('bob'))),
+          'reversals adding up to more than the original are reported');
+ROLLBACK TO over_reversed;
+
 SELECT is_empty($$SELECT * FROM credits_verify()$$, 'after every rollback the ledger is healthy again');
-SELECT lives_ok($$SELECT credits_debit('alice', 50)$$, 'the extension still writes normally');
+SELECT lives_ok($$SELECT credits_debit('alice', 45)$$, 'the extension still writes normally');
 SELECT is_empty($$SELECT * FROM credits_verify()$$, 'and stays healthy');
 
 SELECT * FROM finish();

@@ -12,11 +12,40 @@ SELECT count(*) FROM generate_series(1, 20) i,
 
 CREATE FUNCTION stress_op() RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
-    account text := 'acct_' || (1 + floor(random() * 20))::int;
+    n int := 1 + floor(random() * 20)::int;
+    account text := 'acct_' || n;
+    other text := 'acct_' || (1 + (n + floor(random() * 19)::int) % 20);
     amount int := 1 + floor(random() * 150)::int;
     dice float := random();
     hold text;
+    txn text;
 BEGIN
+    IF random() < 0.25 THEN
+        -- Corrections, transfers and batches, then the everyday operations.
+        dice := random();
+        IF dice < 0.25 THEN
+            PERFORM credits_transfer(account, other, amount);
+        ELSIF dice < 0.50 THEN
+            SELECT e.transaction_id INTO txn FROM credits_entry e JOIN credits_account a ON a.id = e.account_id
+             WHERE a.external_id = account AND e.type <> 'reversal' ORDER BY e.seq DESC LIMIT 1;
+            IF txn IS NOT NULL THEN
+                PERFORM credits_reverse(txn, CASE WHEN random() < 0.5 THEN NULL ELSE 1 END,
+                                        force => random() < 0.2);
+            END IF;
+        ELSIF dice < 0.70 THEN
+            PERFORM credits_adjust(account, CASE WHEN random() < 0.5 THEN amount ELSE -amount END, 'stress');
+        ELSE
+            PERFORM credits_apply(jsonb_build_array(
+                jsonb_build_object('op', 'debit', 'account', account, 'amount', amount),
+                jsonb_build_object('op', 'credit', 'account', other, 'amount', amount),
+                jsonb_build_object('op', 'transfer', 'from_account', other, 'to_account', account, 'amount', 1),
+                jsonb_build_object('op', 'reserve', 'account', account, 'amount', 2, 'expires_in', 1),
+                jsonb_build_object('op', 'debit', 'account', account, 'amount', 1,
+                                   'idempotency_key', 'k' || floor(random() * 50)::int)),
+                atomic => random() < 0.5);
+        END IF;
+        RETURN 'ok';
+    END IF;
     IF dice < 0.25 THEN
         PERFORM credits_debit(account, amount, 'stress');
     ELSIF dice < 0.45 THEN
@@ -48,6 +77,6 @@ BEGIN
     END IF;
     RETURN 'ok';
 EXCEPTION WHEN SQLSTATE 'CR001' OR SQLSTATE 'CR003' OR SQLSTATE 'CR004' OR SQLSTATE 'CR005' OR SQLSTATE 'CR006'
-               OR SQLSTATE 'CR007' THEN
+               OR SQLSTATE 'CR007' OR SQLSTATE 'CR010' THEN
     RETURN SQLSTATE;
 END $$;

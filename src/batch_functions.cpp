@@ -1,0 +1,355 @@
+// credits_apply(ops jsonb, atomic bool): many operations in one call.
+//
+// The operations are read from the JSON array straight into requests (no SQL
+// is parsed or planned per operation), every account they touch is locked
+// once, in id order, and they run in order against the in-memory accounts;
+// each account row is written once at the end.
+#include "args.h"
+#include "errors.h"
+#include "guard.h"
+#include "ops.h"
+#include "results.h"
+
+extern "C" {
+#include "access/xact.h"
+#include "utils/jsonb.h"
+}
+
+using namespace credits;
+
+namespace {
+
+constexpr int max_operations = 100000;
+
+enum Field {
+    f_op, f_account, f_amount, f_description, f_reference, f_idempotency_key, f_metadata, f_reason, f_expires_in,
+    f_expires_at, f_reservation, f_on_excess, f_transaction, f_force, f_from_account, f_to_account, f_count
+};
+constexpr const char *field_names[] = {
+    "op",         "account",     "amount",    "description", "reference",   "idempotency_key",
+    "metadata",   "reason",      "expires_in", "expires_at", "reservation", "on_excess",
+    "transaction", "force",      "from_account", "to_account"};
+static_assert(sizeof(field_names) / sizeof(field_names[0]) == f_count);
+
+constexpr uint32 bit(Field f) { return 1u << f; }
+constexpr uint32 movement_fields =
+    bit(f_account) | bit(f_amount) | bit(f_description) | bit(f_reference) | bit(f_idempotency_key) | bit(f_metadata);
+
+// The fields each op accepts besides "op", by ops::Kind.
+constexpr uint32 accepted[] = {
+    movement_fields,                                                                      // credit
+    movement_fields,                                                                      // debit
+    bit(f_account) | bit(f_amount) | bit(f_reason) | bit(f_idempotency_key),               // adjust
+    movement_fields | bit(f_expires_in) | bit(f_expires_at),                              // reserve
+    bit(f_reservation) | bit(f_amount) | bit(f_description) | bit(f_metadata) | bit(f_on_excess),  // confirm
+    bit(f_reservation),                                                                   // cancel
+    bit(f_transaction) | bit(f_amount) | bit(f_reason) | bit(f_idempotency_key) | bit(f_force),    // reverse
+    (movement_fields & ~bit(f_account)) | bit(f_from_account) | bit(f_to_account),        // transfer
+};
+
+// One operation object, read in a single pass over its fields.
+struct Object {
+    JsonbValue values[f_count];
+    uint32 present;  // non-null fields
+
+    explicit Object(JsonbContainer *container) : present(0) {
+        JsonbIterator *it = JsonbIteratorInit(container);
+        JsonbValue v;
+        JsonbIteratorToken token;
+        int field = -1;
+        while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
+            if (token == WJB_KEY) {
+                std::string_view key(v.val.string.val, v.val.string.len);
+                field = -1;
+                for (int f = 0; f < f_count && field < 0; f++)
+                    if (key == field_names[f]) field = f;
+                if (field < 0)
+                    fail(sqlstate::invalid_parameter,
+                         format("unknown field \"%.*s\" in an operation", v.val.string.len, v.val.string.val));
+            } else if (token == WJB_VALUE && v.type != jbvNull) {
+                values[field] = v;
+                present |= bit(static_cast<Field>(field));
+            }
+        }
+    }
+
+    const JsonbValue *get(Field f) const { return (present & bit(f)) ? &values[f] : nullptr; }
+
+    std::optional<std::string_view> string(Field f, int max_length = args::max_text_length) const {
+        const JsonbValue *v = get(f);
+        if (!v) return std::nullopt;
+        if (v->type != jbvString)
+            fail(sqlstate::invalid_parameter, format("%s must be a JSON string", field_names[f]));
+        std::string_view s(v->val.string.val, v->val.string.len);
+        if (static_cast<int>(s.size()) > max_length)
+            fail(sqlstate::invalid_parameter, format("%s is too long", field_names[f]),
+                 format("%s has %zu bytes; the limit is %d.", field_names[f], s.size(), max_length));
+        return s;
+    }
+
+    std::string_view required(Field f) const {
+        auto s = string(f, args::max_key_length);
+        if (!s || s->empty()) fail(sqlstate::invalid_parameter, format("%s is required", field_names[f]));
+        return *s;
+    }
+
+    std::optional<std::string_view> key() const {
+        auto k = string(f_idempotency_key, args::max_key_length);
+        if (k && k->empty()) fail(sqlstate::invalid_parameter, "idempotency_key must not be empty");
+        return k;
+    }
+
+    // A JSON number, or a string holding a plain decimal ("12.50").
+    std::optional<Decimal> amount(Sign sign) const {
+        const JsonbValue *v = get(f_amount);
+        if (!v) return std::nullopt;
+        if (v->type == jbvNumeric) return read_decimal(NumericGetDatum(v->val.numeric), false, "amount", sign);
+        if (v->type == jbvString)
+            return read_decimal_text(std::string_view(v->val.string.val, v->val.string.len), "amount", sign);
+        fail(sqlstate::invalid_amount, "amount must be a JSON number or a numeric string");
+    }
+
+    Decimal required_amount(Sign sign) const {
+        auto a = amount(sign);
+        if (!a) fail(sqlstate::invalid_amount, "amount must not be null");
+        return *a;
+    }
+
+    std::optional<Datum> metadata() const {
+        const JsonbValue *v = get(f_metadata);
+        if (!v) return std::nullopt;
+        if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+            fail(sqlstate::invalid_parameter, "metadata must be a JSON object");
+        return JsonbPGetDatum(JsonbValueToJsonb(const_cast<JsonbValue *>(v)));
+    }
+
+    bool boolean(Field f) const {
+        const JsonbValue *v = get(f);
+        if (!v) return false;
+        if (v->type != jbvBool) fail(sqlstate::invalid_parameter, format("%s must be true or false", field_names[f]));
+        return v->val.boolean;
+    }
+};
+
+// Runs a type's input function on text from the JSON in a subtransaction, so
+// that malformed text is this operation's error, not the whole batch's.
+std::optional<Datum> try_input(PGFunction input, std::string_view text) {
+    MemoryContext context = CurrentMemoryContext;
+    ResourceOwner owner = CurrentResourceOwner;
+    const char *cstring = args::cstr(text);
+    volatile bool ok = true;
+    volatile Datum result = 0;
+    BeginInternalSubTransaction(nullptr);
+    MemoryContextSwitchTo(context);
+    PG_TRY();
+    {
+        result = DirectFunctionCall3(input, CStringGetDatum(cstring), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+        ReleaseCurrentSubTransaction();
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(context);
+        FlushErrorState();
+        RollbackAndReleaseCurrentSubTransaction();
+        ok = false;
+    }
+    PG_END_TRY();
+    MemoryContextSwitchTo(context);
+    CurrentResourceOwner = owner;
+    if (!ok) return std::nullopt;
+    return result;
+}
+
+TimestampTz expiry(const Object &o) {
+    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    if (auto at = o.string(f_expires_at, 64)) {
+        auto value = try_input(timestamptz_in, *at);
+        if (!value)
+            fail(sqlstate::invalid_parameter, "expires_at is not a timestamp",
+                 format("expires_at is \"%s\".", args::cstr(*at)));
+        TimestampTz t = DatumGetTimestampTz(*value);
+        if (TIMESTAMP_NOT_FINITE(t) || t <= now) fail(sqlstate::invalid_parameter, "expires_at must be in the future");
+        return t;
+    }
+    const JsonbValue *in = o.get(f_expires_in);
+    if (!in) return now + static_cast<TimestampTz>(15) * 60 * USECS_PER_SEC;
+    if (in->type == jbvNumeric) {  // seconds
+        double seconds = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(in->val.numeric)));
+        if (!(seconds > 0 && seconds < 1e10))
+            fail(sqlstate::invalid_parameter, "expires_in must be a positive interval",
+                 format("expires_in is %g seconds.", seconds));
+        return now + static_cast<TimestampTz>(seconds * USECS_PER_SEC);
+    }
+    if (in->type != jbvString)
+        fail(sqlstate::invalid_parameter, "expires_in must be an interval string or a number of seconds");
+    std::string_view text(in->val.string.val, in->val.string.len);
+    auto span = try_input(interval_in, text);
+    if (!span)
+        fail(sqlstate::invalid_parameter, "expires_in is not an interval",
+             format("expires_in is \"%s\".", args::cstr(text)));
+    TimestampTz until =
+        DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(now), *span));
+    if (until <= now || TIMESTAMP_NOT_FINITE(until))
+        fail(sqlstate::invalid_parameter, "expires_in must be a positive interval",
+             format("expires_in is \"%s\".", args::cstr(text)));
+    return until;
+}
+
+ops::Request parse(JsonbValue element) {
+    if (element.type != jbvBinary || !JsonContainerIsObject(element.val.binary.data))
+        fail(sqlstate::invalid_parameter, "each operation must be a JSON object");
+    Object o(element.val.binary.data);
+    auto op = o.string(f_op, 32);
+    if (!op) fail(sqlstate::invalid_parameter, "op is required", "Each operation names its \"op\".");
+    auto kind = ops::parse_kind(*op);
+    if (!kind)
+        fail(sqlstate::invalid_parameter, format("unknown op \"%s\"", args::cstr(*op)),
+             "op is credit, debit, adjust, reserve, confirm, cancel, reverse or transfer.");
+    // Every field must be one this op knows: a typo is an error, not a default.
+    uint32 unknown = o.present & ~accepted[static_cast<int>(*kind)] & ~bit(f_op);
+    for (int f = 0; f < f_count; f++)
+        if (unknown & bit(static_cast<Field>(f)))
+            fail(sqlstate::invalid_parameter, format("op %s takes no field \"%s\"", args::cstr(*op), field_names[f]));
+
+    ops::Request r = ops::request(*kind);
+    switch (*kind) {
+        case ops::Kind::Credit:
+        case ops::Kind::Debit:
+        case ops::Kind::Reserve:
+            r.account = o.required(f_account);
+            r.amount = o.required_amount(Sign::Positive);
+            r.description = o.string(f_description);
+            r.reference = o.string(f_reference, args::max_key_length);
+            r.idempotency_key = o.key();
+            r.metadata = o.metadata();
+            if (*kind == ops::Kind::Reserve) r.expires_at = expiry(o);
+            break;
+        case ops::Kind::Adjust:
+            r.account = o.required(f_account);
+            r.amount = o.required_amount(Sign::NonZero);
+            r.description = o.string(f_reason);
+            r.idempotency_key = o.key();
+            break;
+        case ops::Kind::Confirm:
+            r.target = o.required(f_reservation);
+            r.amount = o.amount(Sign::Positive);
+            r.description = o.string(f_description);
+            r.metadata = o.metadata();
+            r.on_excess = on_excess_arg(o.string(f_on_excess, 32));
+            break;
+        case ops::Kind::Cancel:
+            r.target = o.required(f_reservation);
+            break;
+        case ops::Kind::Reverse:
+            r.target = o.required(f_transaction);
+            r.amount = o.amount(Sign::Positive);
+            r.description = o.string(f_reason);
+            r.idempotency_key = o.key();
+            r.force = o.boolean(f_force);
+            break;
+        case ops::Kind::Transfer:
+            r.account = o.required(f_from_account);
+            r.to_account = o.required(f_to_account);
+            r.amount = o.required_amount(Sign::Positive);
+            r.description = o.string(f_description);
+            r.reference = o.string(f_reference, args::max_key_length);
+            r.idempotency_key = o.key();
+            r.metadata = o.metadata();
+            break;
+    }
+    return r;
+}
+
+// What a batch row reports about one operation.
+struct Outcome {
+    bool ok;
+    Error error;
+    ids::Id transaction_id;  // empty: none
+    const char *reservation_id;
+    Units balance;
+    Units available;
+    int scale;
+};
+
+void record(void *context, int index, const ops::Result *result, const Error *error) {
+    Outcome &o = static_cast<Outcome *>(context)[index];
+    o.ok = result != nullptr;
+    if (error) {
+        o.error = *error;
+        return;
+    }
+    o.transaction_id.text[0] = '\0';
+    if (result->has_posting) o.transaction_id = result->posting.transaction_id;
+    o.reservation_id = result->hold.id;
+    o.balance = result->balance;
+    o.available = result->available;
+    o.scale = result->account->scale;
+}
+
+}  // namespace
+
+// credits_apply(ops, atomic) -> index, ok, sqlstate, message, transaction_id,
+//                               reservation_id, balance, available
+CREDITS_FUNCTION(credits_apply) {
+    if (!args::given(fcinfo, 0)) fail(sqlstate::invalid_parameter, "ops is required");
+    Jsonb *json = PG_GETARG_JSONB_P(0);
+    bool atomic = !args::given(fcinfo, 1) || PG_GETARG_BOOL(1);
+    if (!JB_ROOT_IS_ARRAY(json) || JB_ROOT_IS_SCALAR(json))
+        fail(sqlstate::invalid_parameter, "ops must be a JSON array of operations");
+    int count = JB_ROOT_COUNT(json);
+    if (count > max_operations)
+        fail(sqlstate::invalid_parameter, "too many operations",
+             format("ops has %d operations; one call takes at most %d.", count, max_operations));
+
+    // A malformed operation fails in its turn like any other failure.
+    auto *outcomes = static_cast<Outcome *>(palloc0(sizeof(Outcome) * (count + 1)));
+    auto *requests = static_cast<ops::Request *>(palloc(sizeof(ops::Request) * (count + 1)));
+    for (int i = 0; i < count; i++) {
+        try {
+            requests[i] = parse(*getIthJsonbValueFromContainer(&json->root, i));
+        } catch (const Error &e) {
+            requests[i] = ops::request(ops::Kind::Credit);
+            requests[i].invalid = static_cast<Error *>(palloc(sizeof(Error)));
+            *const_cast<Error *>(requests[i].invalid) = e;
+        }
+    }
+
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    int first_failure = ops::run_all(w, requests, count, atomic, record, outcomes);
+    if (atomic && first_failure >= 0) {
+        Error e = outcomes[first_failure].error;
+        e.context = format("credits_apply operation %d", first_failure);
+        raise(e);
+    }
+    ops::finish(w);
+
+    InitMaterializedSRF(fcinfo, 0);
+    auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    for (int i = 0; i < count; i++) {
+        const Outcome &o = outcomes[i];
+        Datum values[8];
+        bool nulls[8] = {false, false, true, true, true, true, true, true};
+        values[0] = Int32GetDatum(i);
+        values[1] = BoolGetDatum(o.ok);
+        if (!o.ok) {
+            values[2] = PointerGetDatum(cstring_to_text(unpack_sql_state(o.error.sqlstate)));
+            values[3] = PointerGetDatum(cstring_to_text(o.error.message));
+            nulls[2] = nulls[3] = false;
+        } else {
+            if (o.transaction_id.text[0]) {
+                values[4] = tables::text_datum(o.transaction_id.view());
+                nulls[4] = false;
+            }
+            if (o.reservation_id) {
+                values[5] = tables::text_datum(o.reservation_id);
+                nulls[5] = false;
+            }
+            values[6] = units_to_numeric(o.balance, o.scale);
+            values[7] = units_to_numeric(o.available, o.scale);
+            nulls[6] = nulls[7] = false;
+        }
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    }
+    return (Datum)0;
+}
