@@ -18,10 +18,7 @@ Datum credit_or_debit(FunctionCallInfo fcinfo, ops::Kind kind) {
     r.idempotency_key = args::idempotency_key(fcinfo, 4);
     r.metadata = args::json_object(fcinfo, 5, "metadata");
 
-    ops::Work w;
-    ops::begin(w, fcinfo);
-    ops::Result result = ops::run_one(w, r);
-    ops::finish(w);
+    ops::Result result = ops::run(fcinfo, r);
     return results::transaction(fcinfo, *result.account, result.movement, result.posting);
 }
 
@@ -39,10 +36,7 @@ CREDITS_FUNCTION(credits_adjust) {
     r.description = args::string(fcinfo, 2, "reason");
     r.idempotency_key = args::idempotency_key(fcinfo, 3);
 
-    ops::Work w;
-    ops::begin(w, fcinfo);
-    ops::Result result = ops::run_one(w, r);
-    ops::finish(w);
+    ops::Result result = ops::run(fcinfo, r);
     return results::transaction(fcinfo, *result.account, result.movement, result.posting);
 }
 
@@ -58,10 +52,7 @@ CREDITS_FUNCTION(credits_transfer) {
     r.idempotency_key = args::idempotency_key(fcinfo, 5);
     r.metadata = args::json_object(fcinfo, 6, "metadata");
 
-    ops::Work w;
-    ops::begin(w, fcinfo);
-    ops::Result result = ops::run_one(w, r);
-    ops::finish(w);
+    ops::Result result = ops::run(fcinfo, r);
     return results::transfer(fcinfo, *result.account, *result.to_account, result.movement, result.posting,
                              result.other_posting);
 }
@@ -75,9 +66,6 @@ CREDITS_FUNCTION(credits_reverse) {
     r.idempotency_key = args::idempotency_key(fcinfo, 3);
     r.force = args::given(fcinfo, 4) && PG_GETARG_BOOL(4);
 
-    ops::Work w;
-    ops::begin(w, fcinfo);
-    ops::Result result = ops::run_one(w, r);
-    ops::finish(w);
+    ops::Result result = ops::run(fcinfo, r);
     return results::reversal(fcinfo, *result.account, result.movement, result.posting);
 }

@@ -281,6 +281,14 @@ Result run_one(Work &w, const Request &r) {
     return run_planned(w, r, p);
 }
 
+Result run(FunctionCallInfo fcinfo, const Request &r) {
+    Work w;
+    begin(w, fcinfo);
+    Result result = run_one(w, r);
+    finish(w);
+    return result;
+}
+
 LockedHold lock_hold(Work &w, std::string_view reservation_id) {
     Request r = request(Kind::Cancel);
     r.target = reservation_id;

@@ -62,6 +62,9 @@ void finish(Work &work);
 // Runs one request: locks its accounts, then runs it. Throws its Error.
 Result run_one(Work &work, const Request &request);
 
+// A whole SQL call of one request: begin, run_one, finish.
+Result run(FunctionCallInfo fcinfo, const Request &request);
+
 // A hold and its locked account, current (CR004 if none in this tenant).
 LockedHold lock_hold(Work &work, std::string_view reservation_id);
 

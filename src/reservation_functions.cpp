@@ -56,10 +56,7 @@ CREDITS_FUNCTION(credits_reserve) {
     r.idempotency_key = args::idempotency_key(fcinfo, 6);
     r.metadata = args::json_object(fcinfo, 7, "metadata");
 
-    ops::Work w;
-    ops::begin(w, fcinfo);
-    ops::Result result = ops::run_one(w, r);
-    ops::finish(w);
+    ops::Result result = ops::run(fcinfo, r);
     const Hold &h = result.hold;
     return results::reservation(fcinfo, *result.account, h, h.balance_after, h.available_after);
 }
@@ -73,10 +70,7 @@ CREDITS_FUNCTION(credits_confirm) {
     r.metadata = args::json_object(fcinfo, 3, "metadata");
     r.on_excess = on_excess_arg(args::string(fcinfo, 4, "on_excess", 32));
 
-    ops::Work w;
-    ops::begin(w, fcinfo);
-    ops::Result result = ops::run_one(w, r);
-    ops::finish(w);
+    ops::Result result = ops::run(fcinfo, r);
     return results::confirmation(fcinfo, *result.account, result.movement, result.posting, result.released);
 }
 
@@ -85,10 +79,7 @@ CREDITS_FUNCTION(credits_cancel) {
     ops::Request r = ops::request(ops::Kind::Cancel);
     r.target = reservation_arg(fcinfo, 0);
 
-    ops::Work w;
-    ops::begin(w, fcinfo);
-    ops::Result result = ops::run_one(w, r);
-    ops::finish(w);
+    ops::Result result = ops::run(fcinfo, r);
     const Account &a = *result.account;
     return results::reservation(fcinfo, a, result.hold, a.balance, a.available());
 }
