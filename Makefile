@@ -15,6 +15,7 @@ SOURCES = \
 	src/amount.cpp \
 	src/args.cpp \
 	src/batch_functions.cpp \
+	src/grants.cpp \
 	src/guard.cpp \
 	src/ids.cpp \
 	src/ledger.cpp \
@@ -23,25 +24,31 @@ SOURCES = \
 	src/module.cpp \
 	src/movement_functions.cpp \
 	src/ops.cpp \
+	src/plan_functions.cpp \
+	src/plans.cpp \
 	src/reservation_functions.cpp \
 	src/reservations.cpp \
 	src/results.cpp \
+	src/scheduler.cpp \
 	src/settings.cpp \
 	src/spi.cpp \
 	src/tables.cpp \
 	src/transfers.cpp \
 	src/triggers.cpp \
-	src/verify.cpp
+	src/verify.cpp \
+	src/worker.cpp
 OBJS = $(SOURCES:.cpp=.o)
 
 DATA = \
 	credits--0.1.0.sql \
 	credits--0.1.0--0.2.0.sql \
-	credits--0.2.0--0.3.0.sql
+	credits--0.2.0--0.3.0.sql \
+	credits--0.3.0--0.4.0.sql
 
-REGRESS = accounts credit_debit idempotency ledger tenants verify reservations transfers reversals lifecycle batch upgrade
+REGRESS = accounts credit_debit idempotency ledger tenants verify reservations transfers reversals lifecycle batch \
+	grants plans upgrade
 ISOLATION = concurrent_debits idempotency_race debit_vs_freeze reserve_race reserve_vs_debit confirm_vs_cancel \
-	confirm_vs_expiry transfer_deadlock reverse_vs_debit batch_vs_single
+	confirm_vs_expiry transfer_deadlock reverse_vs_debit batch_vs_single debit_vs_expiry double_renewal
 ISOLATION_OPTS = --inputdir=test
 
 # PostgreSQL 15 from Debian; any pg_config when that one is not there.
@@ -82,6 +89,7 @@ test: deps
 	$(MAKE) all
 	scripts/as-root.sh $(MAKE) install
 	scripts/with-cluster.sh scripts/run-tests.sh
+	test/worker/run.sh
 
 bench: deps
 	$(MAKE) all

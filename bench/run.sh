@@ -40,4 +40,8 @@ compare "reserve+confirm cycles" credits_reserve_confirm.sql "$CLIENTS" 1 baseli
 for size in 1 10 100 1000 8000; do
     compare "debits in batches of $size" "credits_apply_$size.sql" 1 "$size" baseline_debit_hot.sql
 done
+# Debits on accounts with active grants, against debits on accounts with none.
+printf '%-32s %12s %12s %8s\n' "grants (per second)" credits no-grants ratio
+compare "debits, 10 grants per account" credits_debit_grants_10.sql "$CLIENTS" 1 credits_debit_grants_0.sql
+compare "debits, 100 grants per account" credits_debit_grants_100.sql "$CLIENTS" 1 credits_debit_grants_0.sql
 psql -X -q -c "SELECT count(*) AS verify_findings FROM credits_verify()"

@@ -1,5 +1,6 @@
 -- Benchmark data: 10,000 credits accounts and the same accounts in a raw-SQL
--- baseline (one UPDATE of the balance plus one INSERT into a ledger table).
+-- baseline (one UPDATE of the balance plus one INSERT into a ledger table);
+-- 1,000 accounts with 10 active grants each and 1,000 with 100 each.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS credits CASCADE;
@@ -7,6 +8,15 @@ CREATE EXTENSION credits;
 SELECT count(*) AS accounts
   FROM generate_series(1, 10000) i,
        LATERAL credits_create_account('user_' || i, initial_balance => 1000000000000) a;
+-- Grants large enough never to run out, with priorities and expiries spread
+-- so that the burn-down order has work to do.
+SELECT count(*) AS grant_accounts
+  FROM generate_series(1, 1000) i, unnest(ARRAY[10, 100]) n,
+       LATERAL credits_create_account('grants' || n || '_' || i) a;
+SELECT count(*) AS grants
+  FROM generate_series(1, 1000) i, unnest(ARRAY[10, 100]) n, generate_series(1, n) g,
+       LATERAL credits_credit('grants' || n || '_' || i, 1000000000, expires_in => (g || ' days')::interval,
+                              priority => g % 3, category => 'promotional') c;
 
 DROP TABLE IF EXISTS baseline_account, baseline_ledger;
 CREATE TABLE baseline_account (

@@ -1,4 +1,4 @@
--- The README's quick start: accounts, credit, debit, balance and the ledger.
+-- The README's quick start: accounts, credit, debit, grants, a plan, balance and the ledger.
 \set ON_ERROR_STOP 1
 \pset footer off
 CREATE EXTENSION credits;
@@ -21,6 +21,18 @@ SELECT type, amount, balance FROM credits_debit('user_123', 25, 'gpt-4o call', r
 \set ON_ERROR_STOP 0
 SELECT * FROM credits_debit('user_123', 5000);
 \set ON_ERROR_STOP 1
+
+-- Promo credits that expire in 30 days are spent before paid ones; the ledger
+-- says which grant paid for what.
+SELECT type, amount, balance
+  FROM credits_credit('user_123', 100, 'Welcome bonus', expires_in => '30 days', category => 'promotional');
+SELECT type, amount, balance FROM credits_debit('user_123', 40, 'gpt-4o call');
+SELECT coalesce(category, 'ungranted') AS paid_by, amount FROM credits_entry_grants
+ WHERE external_id = 'user_123' AND type = 'debit';
+
+-- A monthly allowance: 10,000 credits each month that lapse at the period's end.
+SELECT code, allowance, period FROM credits_create_plan('pro', 'Pro', 10000, 'month');
+SELECT plan_code, current_period_start, current_period_end FROM credits_assign_plan('user_123', 'pro');
 
 SELECT balance, reserved, available FROM credits_balance('user_123');
 

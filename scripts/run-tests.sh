@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs every test against the cluster in the environment: pg_regress
-# (sql/, expected/), isolation specs (test/specs, test/expected) and pgTAP
-# (test/pgtap). Exits non-zero on the first suite that fails.
+# (sql/, expected/), isolation specs (test/specs, test/expected), pgTAP
+# (test/pgtap) and the stress run. Exits non-zero on the first suite that
+# fails. (The background worker's test needs a server of its own: `make test`
+# runs test/worker/run.sh after this.)
 set -eu
 cd "$(dirname "$0")/.."
 rm -rf results output_iso regression.diffs regression.out

@@ -20,8 +20,20 @@ VALUES ('acc_01ARZ3NDEKTSV4RRFFQ69G5FAV', 1, 'txn_01ARZ3NDEKTSV4RRFFQ69G5FAW', '
        ('acc_01ARZ3NDEKTSV4RRFFQ69G5FAV', 2, 'txn_01ARZ3NDEKTSV4RRFFQ69G5FAX', 'debit', -30, 70, 70, 'call', 'k1', now());
 SELECT * FROM credits_verify();
 
+-- What a DBA granted on functions that an upgrade replaces carries over.
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS credits_upgrade_app;
+RESET client_min_messages;
+CREATE ROLE credits_upgrade_app;
+GRANT EXECUTE ON FUNCTION credits_credit(text, numeric, text, text, text, jsonb),
+                          credits_create_account(text, text, text, jsonb, text, int, numeric, numeric, text)
+   TO credits_upgrade_app;
+
 ALTER EXTENSION credits UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'credits';
+SELECT p.oid::regprocedure AS function, has_function_privilege('credits_upgrade_app', p.oid, 'EXECUTE') AS granted
+  FROM pg_proc p WHERE p.proname IN ('credits_credit', 'credits_create_account', 'credits_update_account')
+ ORDER BY 1::text;
 SELECT * FROM credits_verify();
 
 -- Old rows read and write like new ones.
@@ -30,8 +42,19 @@ SELECT amount, balance FROM credits_debit('legacy', 30, 'call', idempotency_key 
 SELECT amount, balance FROM credits_debit('legacy', 10);
 SELECT id AS hold FROM credits_reserve('legacy', 20) \gset
 SELECT amount, balance, released FROM credits_confirm(:'hold', 15);
+SELECT external_id, balance FROM credits_create_account('newcomer');
 SELECT balance FROM credits_credit('newcomer', 5);
 SELECT id, type, amount, balance_after, reservation_id IS NOT NULL AS from_hold FROM credits_ledger('legacy');
+
+-- Grants and plans work on upgraded accounts.
+SELECT amount, balance FROM credits_credit('legacy', 10, 'promo', expires_in => '1 day', category => 'promotional');
+SELECT amount, balance FROM credits_debit('legacy', 15);
+SELECT coalesce(category, 'ungranted') AS category, amount FROM credits_entry_grants WHERE external_id = 'legacy'
+ ORDER BY entry_id, amount;
+SELECT code FROM credits_create_plan('basic', NULL, 50, 'month');
+SELECT plan_code FROM credits_assign_plan('legacy', 'basic');
+SELECT balance FROM credits_balance('legacy');
 SELECT * FROM credits_verify();
 
 DROP EXTENSION credits;
+DROP ROLE credits_upgrade_app;

@@ -18,11 +18,12 @@ namespace {
 
 spi::Statement insert_account{
     "INSERT INTO credits_account (id, tenant, external_id, owner_id, name, email, unit, scale, balance, reserved,"
-    " overdraft_limit, status, metadata, entry_count, created_at, updated_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, 'active', $10, 0, $11, $11)"
+    " overdraft_limit, status, metadata, entry_count, created_at, updated_at, default_grant_ttl, min_credit_amount)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, 'active', $10, 0, $11, $11, $12, $13)"
     " ON CONFLICT (tenant, external_id) DO NOTHING",
-    11,
-    {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT2OID, NUMERICOID, JSONBOID, TIMESTAMPTZOID}};
+    13,
+    {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT2OID, NUMERICOID, JSONBOID, TIMESTAMPTZOID,
+     INTERVALOID, NUMERICOID}};
 
 spi::Statement account_view_row{"SELECT * FROM credits_accounts WHERE id = $1", 1, {TEXTOID}};
 
@@ -75,6 +76,23 @@ int scale_arg(FunctionCallInfo fcinfo, int argno) {
     return scale;
 }
 
+// default_grant_ttl: a positive interval; zero (or NULL) means none.
+std::optional<Datum> ttl_arg(FunctionCallInfo fcinfo, int argno) {
+    if (!args::given(fcinfo, argno)) return std::nullopt;
+    Interval *ttl = PG_GETARG_INTERVAL_P(argno);
+    if (ttl->time == 0 && ttl->day == 0 && ttl->month == 0) return std::nullopt;
+    args::after_interval(fcinfo, argno, "default_grant_ttl");
+    return IntervalPGetDatum(ttl);
+}
+
+// min_credit_amount: zero or more, in the account's scale; zero clears it.
+std::optional<Datum> min_credit_arg(FunctionCallInfo fcinfo, int argno, int scale, const char *account) {
+    Units units = to_units(args::decimal(fcinfo, argno, "min_credit_amount", Sign::NonNegative), scale,
+                           "min_credit_amount", account);
+    if (units == 0) return std::nullopt;
+    return units_to_numeric(units, scale);
+}
+
 // An optional non-negative amount argument that defaults to zero.
 Decimal non_negative_arg(FunctionCallInfo fcinfo, int argno, const char *name) {
     if (!args::given(fcinfo, argno)) return Decimal{0, 0};
@@ -89,7 +107,8 @@ CREDITS_FUNCTION(credits_current_tenant) {
 }
 
 // credits_create_account(external_id, name, email, metadata, unit, scale,
-//                        overdraft_limit, initial_balance, owner_id)
+//                        overdraft_limit, initial_balance, owner_id,
+//                        default_grant_ttl, min_credit_amount)
 CREDITS_FUNCTION(credits_create_account) {
     std::string_view external_id = external_id_arg(fcinfo, 0);
     auto name = args::string(fcinfo, 1, "name", args::max_key_length);
@@ -102,8 +121,14 @@ CREDITS_FUNCTION(credits_create_account) {
     Units overdraft_limit = to_units(non_negative_arg(fcinfo, 6, "overdraft_limit"), scale, "overdraft_limit", label);
     Units initial_balance = to_units(non_negative_arg(fcinfo, 7, "initial_balance"), scale, "initial_balance", label);
     auto owner_id = args::string(fcinfo, 8, "owner_id", args::max_key_length);
+    auto ttl = ttl_arg(fcinfo, 9);
+    std::optional<Datum> min_credit;
+    if (args::given(fcinfo, 10)) min_credit = min_credit_arg(fcinfo, 10, scale, label);
 
     spi::begin(fcinfo);
+    tables::Session s;
+    tables::open(s, tables::extension_schema(fcinfo));
+    account_attnum(s, AccountColumn::id);  // an out-of-date schema says so here
     ids::Id id = ids::make("acc_");
     uint64 inserted = spi::run(insert_account, spi::Params()
                                                    .add_text(id.view())
@@ -116,20 +141,20 @@ CREDITS_FUNCTION(credits_create_account) {
                                                    .add(Int16GetDatum(scale))
                                                    .add(units_to_numeric(overdraft_limit, scale))
                                                    .add(metadata)
-                                                   .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())));
+                                                   .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()))
+                                                   .add(ttl)
+                                                   .add(min_credit));
     if (inserted == 0)
         fail(sqlstate::duplicate_account, format("account \"%s\" already exists", label),
              format("Tenant \"%s\" already has an account with that external_id.",
                     args::cstr(settings::tenant())));
     if (initial_balance > 0) {
-        tables::Session s;
-        tables::open(s, tables::extension_schema(fcinfo));
         Account account = lock_account(s, id.view());
         post(s, account, Movement{EntryType::Credit, initial_balance, std::string_view("initial balance"),
                                   std::nullopt, std::nullopt, std::nullopt});
         save_account(s, account);
-        tables::close(s);
     }
+    tables::close(s);
     return view_row(fcinfo, account_view_row, id.text);
 }
 
@@ -147,7 +172,8 @@ CREDITS_FUNCTION(credits_balance) {
     return view_row(fcinfo, balance_view_row, find_account_id(account));
 }
 
-// credits_update_account(account, name, email, metadata, overdraft_limit, status)
+// credits_update_account(account, name, email, metadata, overdraft_limit, status,
+//                        default_grant_ttl, min_credit_amount)
 CREDITS_FUNCTION(credits_update_account) {
     std::string_view account_ref = account_arg(fcinfo, 0);
     auto name = args::string(fcinfo, 1, "name", args::max_key_length);
@@ -156,6 +182,8 @@ CREDITS_FUNCTION(credits_update_account) {
     std::optional<Decimal> limit;
     if (args::given(fcinfo, 4)) limit = args::decimal(fcinfo, 4, "overdraft_limit", Sign::NonNegative);
     auto status = status_arg(fcinfo, 5);
+    bool ttl = args::given(fcinfo, 6);
+    std::optional<Datum> ttl_value = ttl_arg(fcinfo, 6);
 
     spi::begin(fcinfo);
     tables::Session s;
@@ -176,9 +204,14 @@ CREDITS_FUNCTION(credits_update_account) {
                  "Credit the account first, or freeze it to stop spending.");
         changes.set(col(AccountColumn::overdraft_limit), units_to_numeric(units, account.scale));
     }
+    if (ttl) changes.set(col(AccountColumn::default_grant_ttl), ttl_value);
+    bool min_credit = args::given(fcinfo, 7);
+    if (min_credit)
+        changes.set(col(AccountColumn::min_credit_amount),
+                    min_credit_arg(fcinfo, 7, account.scale, account.external_id));
     if (status) change_status(s, account, *status, std::nullopt, changes);
 
-    if (name || email || metadata || limit || account.changed) save_account(s, account, &changes);
+    if (name || email || metadata || limit || ttl || min_credit || account.changed) save_account(s, account, &changes);
     tables::close(s);
     return view_row(fcinfo, account_view_row, account.id);
 }

@@ -3,6 +3,8 @@
 #include "args.h"
 #include "errors.h"
 #include "ids.h"
+#include "grants.h"
+#include "plans.h"
 #include "reservations.h"
 #include "settings.h"
 #include "spi.h"
@@ -11,9 +13,11 @@ namespace credits {
 
 namespace {
 
-constexpr const char *column_names[] = {"id", "tenant", "external_id", "name", "email", "status", "unit", "scale",
-                                        "balance", "reserved", "overdraft_limit", "metadata", "entry_count",
-                                        "updated_at", "next_hold_expiry"};
+constexpr const char *column_names[] = {
+    "id",           "tenant",           "external_id", "name",        "email",
+    "status",       "unit",             "scale",       "balance",     "reserved",
+    "overdraft_limit", "metadata",      "entry_count", "updated_at",  "next_hold_expiry",
+    "grant_count",  "next_grant_expiry", "default_grant_ttl", "min_credit_amount", "next_renewal"};
 constexpr int column_count = static_cast<int>(AccountColumn::count);
 static_assert(sizeof(column_names) / sizeof(column_names[0]) == column_count);
 tables::Columns<column_count> columns{column_names};
@@ -53,6 +57,16 @@ TupleTableSlot *lock_row(tables::Session &s, std::string_view account) {
     return tables::lock_by_index(s, tables::TableId::Account, indexes_of(s).tenant_external_id, keys, 2);
 }
 
+TimestampTz timestamp_or_never(TupleTableSlot *row, AttrNumber attnum) {
+    auto t = tables::nullable(row, attnum);
+    return t ? DatumGetTimestampTz(*t) : no_expiry;
+}
+
+std::optional<Datum> nullable_timestamp(TimestampTz t) {
+    if (t == no_expiry) return std::nullopt;
+    return TimestampTzGetDatum(t);
+}
+
 Account load(tables::Session &s, TupleTableSlot *row) {
     auto col = [&](AccountColumn c) { return account_attnum(s, c); };
     Account a;
@@ -66,16 +80,25 @@ Account load(tables::Session &s, TupleTableSlot *row) {
     a.reserved = numeric_to_units(tables::value(row, col(AccountColumn::reserved)), a.scale);
     a.overdraft_limit = numeric_to_units(tables::value(row, col(AccountColumn::overdraft_limit)), a.scale);
     a.entry_count = DatumGetInt64(tables::value(row, col(AccountColumn::entry_count)));
-    auto next = tables::nullable(row, col(AccountColumn::next_hold_expiry));
-    a.next_hold_expiry = next ? DatumGetTimestampTz(*next) : no_expiry;
+    a.next_hold_expiry = timestamp_or_never(row, col(AccountColumn::next_hold_expiry));
+    a.grant_count = DatumGetInt32(tables::value(row, col(AccountColumn::grant_count)));
+    a.next_grant_expiry = timestamp_or_never(row, col(AccountColumn::next_grant_expiry));
+    a.next_renewal = timestamp_or_never(row, col(AccountColumn::next_renewal));
+    a.default_grant_ttl = std::nullopt;
+    if (auto ttl = tables::nullable(row, col(AccountColumn::default_grant_ttl)))
+        a.default_grant_ttl = *DatumGetIntervalP(*ttl);
+    auto minimum = tables::nullable(row, col(AccountColumn::min_credit_amount));
+    a.min_credit_amount = minimum ? numeric_to_units(*minimum, a.scale) : 0;
     a.changed = false;
     return a;
 }
 
-// Lazy correctness: an account is never used with expired holds in it.
+// Lazy correctness: an account is never used with expired holds or grants
+// in it, or with a plan period that has ended, whether or not background
+// work has run.
 Account bring_up_to_date(tables::Session &s, Account a) {
-    if (a.next_hold_expiry <= GetCurrentTransactionStartTimestamp() && settle_expired_holds(s, a, PG_INT32_MAX) > 0)
-        save_account(s, a);
+    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    if (a.next_hold_expiry <= now || a.next_renewal <= now || a.next_grant_expiry <= now) catch_up(s, a);
     return a;
 }
 
@@ -85,6 +108,16 @@ spi::Statement id_by_external_id{"SELECT id FROM credits_account WHERE tenant = 
                                  {TEXTOID, TEXTOID}};
 
 }  // namespace
+
+CaughtUp catch_up(tables::Session &s, Account &a) {
+    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    CaughtUp done{0, 0, 0};
+    if (a.next_hold_expiry <= now) done.expired_holds = settle_expired_holds(s, a, PG_INT32_MAX);
+    if (a.next_renewal <= now) done.renewals = plans::renew(s, a);
+    if (a.next_grant_expiry <= now) done.expired_grants = grants::settle_expired(s, a, PG_INT32_MAX);
+    if (a.changed) save_account(s, a);
+    return done;
+}
 
 AttrNumber account_attnum(tables::Session &s, AccountColumn c) {
     return tables::columns(columns, tables::rel(s, tables::TableId::Account))[static_cast<int>(c)];
@@ -133,12 +166,13 @@ std::optional<Account> lock_account_by_id(tables::Session &s, std::string_view i
 void save_account(tables::Session &s, Account &a, tables::Values *extra) {
     auto col = [&](AccountColumn c) { return account_attnum(s, c); };
     tables::Values changes = extra ? *extra : tables::new_values(tables::rel(s, tables::TableId::Account));
-    std::optional<Datum> next;
-    if (a.next_hold_expiry != no_expiry) next = TimestampTzGetDatum(a.next_hold_expiry);
     changes.set(col(AccountColumn::balance), units_to_numeric(a.balance, a.scale))
         .set(col(AccountColumn::reserved), units_to_numeric(a.reserved, a.scale))
         .set(col(AccountColumn::entry_count), Int64GetDatum(a.entry_count))
-        .set(col(AccountColumn::next_hold_expiry), next)
+        .set(col(AccountColumn::next_hold_expiry), nullable_timestamp(a.next_hold_expiry))
+        .set(col(AccountColumn::grant_count), Int32GetDatum(a.grant_count))
+        .set(col(AccountColumn::next_grant_expiry), nullable_timestamp(a.next_grant_expiry))
+        .set(col(AccountColumn::next_renewal), nullable_timestamp(a.next_renewal))
         .set(col(AccountColumn::updated_at), TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
     tables::update(s, tables::TableId::Account, a.row, changes);
     a.changed = false;

@@ -17,11 +17,12 @@ std::optional<Status> parse_status(std::string_view s);
 // Columns of credits_account that the C++ code reads or writes.
 enum class AccountColumn {
     id, tenant, external_id, name, email, status, unit, scale, balance, reserved, overdraft_limit, metadata,
-    entry_count, updated_at, next_hold_expiry, count
+    entry_count, updated_at, next_hold_expiry, grant_count, next_grant_expiry, default_grant_ttl,
+    min_credit_amount, next_renewal, count
 };
 AttrNumber account_attnum(tables::Session &s, AccountColumn c);
 
-// No pending hold: next_hold_expiry is NULL.
+// No pending hold (grant, renewal): the column is NULL.
 constexpr TimestampTz no_expiry = DT_NOEND;
 
 // The account row as the ledger needs it, loaded under its row lock.
@@ -37,7 +38,12 @@ struct Account {
     Units overdraft_limit;
     int64 entry_count;        // seq of the newest entry
     TimestampTz next_hold_expiry;  // no pending hold expires before this
-    bool changed;             // balances differ from the row: save_account() it
+    int grant_count;               // active grants; with none, grants cost nothing
+    TimestampTz next_grant_expiry; // no active grant expires before this
+    TimestampTz next_renewal;      // the subscription's period ends (no_expiry: none)
+    std::optional<Interval> default_grant_ttl;  // every credit expires after this unless told
+    Units min_credit_amount;       // smaller credits are refused (0: any)
+    bool changed;             // differs from the row: save_account() it
 
     Units available() const { return balance - reserved; }
 };
@@ -54,14 +60,28 @@ Account lock_account(tables::Session &s, std::string_view account);
 struct LockOptions {
     bool any_tenant = false;  // background work serves every tenant
     tables::Wait wait = tables::Wait::Block;  // Skip: nullopt if someone else holds it
-    bool settle = true;       // release expired holds (false: the caller does)
+    bool settle = true;       // do the due work (false: the caller calls catch_up)
 };
+
+// What catch_up did.
+struct CaughtUp {
+    int expired_holds;
+    int renewals;
+    int expired_grants;
+};
+
+// The work due on a locked account: holds past their expiry are released
+// (which frees grant credits), a subscription whose period ended is renewed
+// (which may roll over what a lapsing allocation left), and grants past
+// their expiry leave the balance. Saves the account if anything changed.
+CaughtUp catch_up(tables::Session &s, Account &account);
 
 // The same by internal id; nullopt when there is none (or it was skipped).
 std::optional<Account> lock_account_by_id(tables::Session &s, std::string_view id, LockOptions options = {});
 
-// Writes balance, reserved, entry_count, next_hold_expiry and updated_at of a
-// locked account, plus any `extra` columns.
+// Writes the ledger state of a locked account (balance, reserved,
+// entry_count, the next expiries and renewal, grant_count, updated_at), plus
+// any `extra` columns.
 void save_account(tables::Session &s, Account &account, tables::Values *extra = nullptr);
 
 // The internal id of an account reference, without locking: an id-shaped

@@ -57,6 +57,28 @@ std::optional<TimestampTz> timestamp(FunctionCallInfo fcinfo, int argno) {
     return t;
 }
 
+TimestampTz after_interval(FunctionCallInfo fcinfo, int argno, const char *name) {
+    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    Interval *span = PG_GETARG_INTERVAL_P(argno);
+    TimestampTz until = DatumGetTimestampTz(
+        DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(now), IntervalPGetDatum(span)));
+    if (until <= now || TIMESTAMP_NOT_FINITE(until))
+        fail(sqlstate::invalid_parameter, format("%s must be a positive interval", name),
+             format("%s is %s.", name, DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(span)))));
+    return until;
+}
+
+std::optional<TimestampTz> expiry(FunctionCallInfo fcinfo, int expires_in_arg, int expires_at_arg) {
+    if (auto at = timestamp(fcinfo, expires_at_arg)) {
+        if (*at <= GetCurrentTransactionStartTimestamp())
+            fail(sqlstate::invalid_parameter, "expires_at must be in the future",
+                 format("expires_at is %s.", timestamptz_to_str(*at)));
+        return *at;
+    }
+    if (given(fcinfo, expires_in_arg)) return after_interval(fcinfo, expires_in_arg, "expires_in");
+    return std::nullopt;
+}
+
 const char *cstr(std::string_view s) { return pnstrdup(s.data(), s.size()); }
 
 }  // namespace credits::args

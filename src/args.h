@@ -34,6 +34,13 @@ Decimal decimal(FunctionCallInfo fcinfo, int argno, const char *name, Sign sign)
 std::optional<int32> int32_value(FunctionCallInfo fcinfo, int argno);
 std::optional<TimestampTz> timestamp(FunctionCallInfo fcinfo, int argno);
 
+// now + an interval argument; CR012 unless that lies in the future.
+TimestampTz after_interval(FunctionCallInfo fcinfo, int argno, const char *name);
+
+// An expiry from (expires_in, expires_at) arguments: expires_at when given
+// (CR012 unless in the future), else now + expires_in; nullopt if neither.
+std::optional<TimestampTz> expiry(FunctionCallInfo fcinfo, int expires_in_arg, int expires_at_arg);
+
 // Formats a string_view for messages (palloc'd, NUL-terminated).
 const char *cstr(std::string_view s);
 

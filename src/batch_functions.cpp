@@ -23,12 +23,13 @@ constexpr int max_operations = 100000;
 
 enum Field {
     f_op, f_account, f_amount, f_description, f_reference, f_idempotency_key, f_metadata, f_reason, f_expires_in,
-    f_expires_at, f_reservation, f_on_excess, f_transaction, f_force, f_from_account, f_to_account, f_count
+    f_expires_at, f_reservation, f_on_excess, f_transaction, f_force, f_from_account, f_to_account, f_priority,
+    f_category, f_count
 };
 constexpr const char *field_names[] = {
-    "op",         "account",     "amount",    "description", "reference",   "idempotency_key",
-    "metadata",   "reason",      "expires_in", "expires_at", "reservation", "on_excess",
-    "transaction", "force",      "from_account", "to_account"};
+    "op",          "account",  "amount",       "description", "reference",   "idempotency_key",
+    "metadata",    "reason",   "expires_in",   "expires_at",  "reservation", "on_excess",
+    "transaction", "force",    "from_account", "to_account",  "priority",    "category"};
 static_assert(sizeof(field_names) / sizeof(field_names[0]) == f_count);
 
 constexpr uint32 bit(Field f) { return 1u << f; }
@@ -37,7 +38,7 @@ constexpr uint32 movement_fields =
 
 // The fields each op accepts besides "op", by ops::Kind.
 constexpr uint32 accepted[] = {
-    movement_fields,                                                                      // credit
+    movement_fields | bit(f_expires_in) | bit(f_expires_at) | bit(f_priority) | bit(f_category),  // credit
     movement_fields,                                                                      // debit
     bit(f_account) | bit(f_amount) | bit(f_reason) | bit(f_idempotency_key),               // adjust
     movement_fields | bit(f_expires_in) | bit(f_expires_at),                              // reserve
@@ -123,6 +124,15 @@ struct Object {
         return JsonbPGetDatum(JsonbValueToJsonb(const_cast<JsonbValue *>(v)));
     }
 
+    int integer(Field f) const {
+        const JsonbValue *v = get(f);
+        if (!v) return 0;
+        bool bad = v->type != jbvNumeric;
+        int32 value = bad ? 0 : numeric_int4_opt_error(v->val.numeric, &bad);
+        if (bad) fail(sqlstate::invalid_parameter, format("%s must be an integer", field_names[f]));
+        return value;
+    }
+
     bool boolean(Field f) const {
         const JsonbValue *v = get(f);
         if (!v) return false;
@@ -160,7 +170,8 @@ std::optional<Datum> try_input(PGFunction input, std::string_view text) {
     return result;
 }
 
-TimestampTz expiry(const Object &o) {
+// expires_at, else now + expires_in, else nullopt.
+std::optional<TimestampTz> expiry(const Object &o) {
     TimestampTz now = GetCurrentTransactionStartTimestamp();
     if (auto at = o.string(f_expires_at, 64)) {
         auto value = try_input(timestamptz_in, *at);
@@ -172,7 +183,7 @@ TimestampTz expiry(const Object &o) {
         return t;
     }
     const JsonbValue *in = o.get(f_expires_in);
-    if (!in) return now + static_cast<TimestampTz>(15) * 60 * USECS_PER_SEC;
+    if (!in) return std::nullopt;
     if (in->type == jbvNumeric) {  // seconds
         double seconds = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(in->val.numeric)));
         if (!(seconds > 0 && seconds < 1e10))
@@ -222,7 +233,13 @@ ops::Request parse(JsonbValue element) {
             r.reference = o.string(f_reference, args::max_key_length);
             r.idempotency_key = o.key();
             r.metadata = o.metadata();
-            if (*kind == ops::Kind::Reserve) r.expires_at = expiry(o);
+            if (*kind == ops::Kind::Reserve)
+                r.expires_at = expiry(o).value_or(GetCurrentTransactionStartTimestamp() + 15 * 60 * USECS_PER_SEC);
+            if (*kind == ops::Kind::Credit) {
+                r.grant_expires_at = expiry(o).value_or(no_expiry);
+                r.priority = o.integer(f_priority);
+                r.category = o.string(f_category, args::max_key_length);
+            }
             break;
         case ops::Kind::Adjust:
             r.account = o.required(f_account);

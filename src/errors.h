@@ -26,6 +26,9 @@ constexpr int invalid_parameter = MAKE_SQLSTATE('C', 'R', '0', '1', '2');
 constexpr int account_not_empty = MAKE_SQLSTATE('C', 'R', '0', '1', '3');
 constexpr int write_refused = MAKE_SQLSTATE('C', 'R', '0', '1', '4');
 constexpr int unit_mismatch = MAKE_SQLSTATE('C', 'R', '0', '1', '5');
+constexpr int plan_not_found = MAKE_SQLSTATE('C', 'R', '0', '1', '6');
+constexpr int duplicate_plan = MAKE_SQLSTATE('C', 'R', '0', '1', '7');
+constexpr int subscription_not_found = MAKE_SQLSTATE('C', 'R', '0', '1', '8');
 constexpr int balance_out_of_range = ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
 constexpr int internal = ERRCODE_INTERNAL_ERROR;
 }  // namespace sqlstate

@@ -7,17 +7,18 @@ namespace credits {
 
 namespace {
 
-constexpr const char *entry_type_names[] = {"credit", "debit", "adjustment", "reversal", "transfer"};
+constexpr const char *entry_type_names[] = {"credit",   "debit",  "adjustment", "reversal",
+                                            "transfer", "expiry", "allocation"};
 
 enum Col {
     c_account_id, c_seq, c_transaction_id, c_type, c_amount, c_balance_after, c_available_after, c_description,
     c_reference, c_idempotency_key, c_metadata, c_created_at, c_reservation_id, c_forced, c_counterparty_id,
-    c_reverses, c_count
+    c_reverses, c_grants, c_count
 };
 constexpr const char *column_names[] = {
     "account_id", "seq",     "transaction_id", "type",           "amount",         "balance_after",
     "available_after", "description", "reference", "idempotency_key", "metadata",   "created_at",
-    "reservation_id",  "forced",      "counterparty_id", "reverses"};
+    "reservation_id",  "forced",      "counterparty_id", "reverses", "grants"};
 static_assert(sizeof(column_names) / sizeof(column_names[0]) == c_count);
 tables::Columns<c_count> columns{column_names};
 
@@ -79,6 +80,7 @@ Movement movement_of(tables::Session &s, const Account &account, TupleTableSlot 
     m.counterparty_id = kept(tables::text_value(row, c[c_counterparty_id]));
     m.reverses = kept(tables::text_value(row, c[c_reverses]));
     m.forced = DatumGetBool(tables::value(row, c[c_forced]));
+    if (auto funding = tables::nullable(row, c[c_grants])) m.grants = PointerGetDatum(PG_DETOAST_DATUM_COPY(*funding));
     return m;
 }
 
@@ -96,7 +98,7 @@ EntryType entry_type_arg(std::string_view s) {
     auto t = parse_entry_type(s);
     if (!t)
         fail(sqlstate::invalid_parameter, format("unknown entry type \"%s\"", args::cstr(s)),
-             "Entry types are credit, debit, adjustment, reversal and transfer.");
+             "Entry types are credit, debit, adjustment, reversal, transfer, expiry and allocation.");
     return *t;
 }
 
@@ -135,10 +137,20 @@ std::optional<Posting> find_replay(tables::Session &s, const Account &account, c
     return p;
 }
 
-Posting post(tables::Session &s, Account &account, const Movement &m, bool allow_frozen) {
-    if (auto original = find_replay(s, account, m)) return *original;
-    require_status(account, !m.decreases() || allow_frozen, m.decreases() ? "debits" : "credits");
-    if (m.decreases()) require_funds(account, m.magnitude(), entry_type_name(m.type));
+Posting post(tables::Session &s, Account &account, const Movement &movement, bool allow_frozen,
+             const grants::Spec *grant) {
+    if (auto original = find_replay(s, account, movement)) return *original;
+    require_status(account, !movement.decreases() || allow_frozen, movement.decreases() ? "debits" : "credits");
+    if (movement.decreases()) require_funds(account, movement.magnitude(), entry_type_name(movement.type));
+    add_units(account.balance, movement.delta, account.scale, account.external_id);  // fail before any write
+    Movement m = movement;
+    if (m.decreases()) {
+        m.grants = grants::to_jsonb(grants::spend(s, account, m.magnitude()), account.scale);
+    } else if (grant) {
+        ids::Id transaction_id = ids::make("txn_");
+        m.grants = grants::to_jsonb(grants::create(s, account, m.delta, *grant, transaction_id.view()), account.scale);
+        return append(s, account, m, &transaction_id);
+    }
     return append(s, account, m);
 }
 
@@ -167,7 +179,8 @@ Posting append(tables::Session &s, Account &account, const Movement &m, const id
         .set_text(c[c_reservation_id], m.reservation_id)
         .set(c[c_forced], BoolGetDatum(m.forced))
         .set_text(c[c_counterparty_id], m.counterparty_id)
-        .set_text(c[c_reverses], m.reverses);
+        .set_text(c[c_reverses], m.reverses)
+        .set(c[c_grants], m.grants);
     tables::insert(s, tables::TableId::Entry, row);
 
     account.balance = p.balance_after;

@@ -2,13 +2,14 @@
 #pragma once
 
 #include "accounts.h"
+#include "grants.h"
 #include "ids.h"
 
 #include <optional>
 
 namespace credits {
 
-enum class EntryType { Credit, Debit, Adjustment, Reversal, Transfer };
+enum class EntryType { Credit, Debit, Adjustment, Reversal, Transfer, Expiry, Allocation };
 
 const char *entry_type_name(EntryType t);
 std::optional<EntryType> parse_entry_type(std::string_view s);
@@ -26,6 +27,7 @@ struct Movement {
     std::optional<std::string_view> reservation_id = std::nullopt;   // the hold a confirm settles
     std::optional<std::string_view> counterparty_id = std::nullopt;  // the other account of a transfer
     std::optional<std::string_view> reverses = std::nullopt;         // the transaction a reversal undoes
+    std::optional<Datum> grants = std::nullopt;  // which grants it took from or gave to (grants.h)
     bool forced = false;  // explicitly allowed past the overdraft limit
 
     bool decreases() const { return delta < 0; }
@@ -50,9 +52,11 @@ std::optional<Posting> find_replay(tables::Session &s, const Account &account, c
 
 // A movement with the usual rules: a replay returns the original; otherwise
 // the status (CR007: credits need a not-closed account, decreases an active
-// one unless allow_frozen) and the funds (CR001) are checked, and the entry
-// is appended.
-Posting post(tables::Session &s, Account &account, const Movement &movement, bool allow_frozen = false);
+// one unless allow_frozen) and the funds (CR001) are checked, a decrease is
+// taken from the grants in burn-down order, a credit with a `grant` spec
+// makes a grant, and the entry is appended.
+Posting post(tables::Session &s, Account &account, const Movement &movement, bool allow_frozen = false,
+             const grants::Spec *grant = nullptr);
 
 // Appends the entry and applies it to the in-memory account, without any
 // check. `transaction_id`: to share one transaction between entries.

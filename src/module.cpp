@@ -1,6 +1,7 @@
 // Library entry point: configuration and transaction hooks.
 #include "settings.h"
 #include "spi.h"
+#include "worker.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -26,4 +27,5 @@ void _PG_init(void) {
     MarkGUCPrefixReserved("credits");
     RegisterXactCallback(on_xact, nullptr);
     RegisterSubXactCallback(on_subxact, nullptr);
+    credits::worker::register_if_configured();
 }

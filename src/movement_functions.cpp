@@ -8,8 +8,8 @@ using namespace credits;
 
 namespace {
 
-// (account, amount, description, reference, idempotency_key, metadata)
-Datum credit_or_debit(FunctionCallInfo fcinfo, ops::Kind kind) {
+// (account, amount, description, reference, idempotency_key, metadata, ...)
+ops::Request movement_request(FunctionCallInfo fcinfo, ops::Kind kind) {
     ops::Request r = ops::request(kind);
     r.account = account_arg(fcinfo, 0);
     r.amount = args::decimal(fcinfo, 1, "amount", Sign::Positive);
@@ -17,16 +17,26 @@ Datum credit_or_debit(FunctionCallInfo fcinfo, ops::Kind kind) {
     r.reference = args::string(fcinfo, 3, "reference", args::max_key_length);
     r.idempotency_key = args::idempotency_key(fcinfo, 4);
     r.metadata = args::json_object(fcinfo, 5, "metadata");
+    return r;
+}
 
+Datum transaction_of(FunctionCallInfo fcinfo, const ops::Request &r) {
     ops::Result result = ops::run(fcinfo, r);
     return results::transaction(fcinfo, *result.account, result.movement, result.posting);
 }
 
 }  // namespace
 
-CREDITS_FUNCTION(credits_credit) { return credit_or_debit(fcinfo, ops::Kind::Credit); }
+// credits_credit(..., expires_at, expires_in, priority, category)
+CREDITS_FUNCTION(credits_credit) {
+    ops::Request r = movement_request(fcinfo, ops::Kind::Credit);
+    r.grant_expires_at = args::expiry(fcinfo, 7, 6).value_or(no_expiry);
+    r.priority = args::int32_value(fcinfo, 8).value_or(0);
+    r.category = args::string(fcinfo, 9, "category", args::max_key_length);
+    return transaction_of(fcinfo, r);
+}
 
-CREDITS_FUNCTION(credits_debit) { return credit_or_debit(fcinfo, ops::Kind::Debit); }
+CREDITS_FUNCTION(credits_debit) { return transaction_of(fcinfo, movement_request(fcinfo, ops::Kind::Debit)); }
 
 // credits_adjust(account, amount (signed), reason, idempotency_key)
 CREDITS_FUNCTION(credits_adjust) {

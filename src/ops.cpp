@@ -2,6 +2,7 @@
 
 #include "args.h"
 #include "errors.h"
+#include "grants.h"
 #include "transfers.h"
 
 #include <algorithm>
@@ -147,25 +148,45 @@ Units amount_for(const Request &r, const Account &a) {
     return to_units(*r.amount, a.scale, "amount", a.external_id);
 }
 
+// A credit makes a grant when it has an expiry, a priority or a category, or
+// when the account gives every credit an expiry.
+std::optional<grants::Spec> grant_spec(const Request &r, const Account &a) {
+    TimestampTz expires_at = r.grant_expires_at;
+    if (expires_at == no_expiry && a.default_grant_ttl)
+        expires_at = DatumGetTimestampTz(DirectFunctionCall2(
+            timestamptz_pl_interval, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+            IntervalPGetDatum(&*a.default_grant_ttl)));
+    if (expires_at == no_expiry && r.priority == 0 && !r.category) return std::nullopt;
+    return grants::Spec{expires_at, r.priority, r.category, no_expiry};
+}
+
 Result run_planned(Work &w, const Request &r, const Plan &p) {
     tables::Session &s = w.session;
     Result result{};
     Account &account = planned_account(w, r, p, 0);
     result.account = &account;
     switch (r.kind) {
-        case Kind::Credit:
-        case Kind::Debit: {
+        case Kind::Credit: {
             Units units = amount_for(r, account);
-            result.movement = Movement{r.kind == Kind::Credit ? EntryType::Credit : EntryType::Debit,
-                                       r.kind == Kind::Credit ? units : -units,
-                                       r.description,
-                                       r.reference,
-                                       r.idempotency_key,
+            if (units < account.min_credit_amount)
+                fail(sqlstate::invalid_amount, format("amount is below the minimum credit of account %s",
+                                                      account.external_id),
+                     format("amount is %s; the account takes credits of at least %s.",
+                            units_to_string(units, account.scale),
+                            units_to_string(account.min_credit_amount, account.scale)));
+            result.movement = Movement{EntryType::Credit, units, r.description, r.reference, r.idempotency_key,
                                        r.metadata};
-            result.posting = post(s, account, result.movement);
+            std::optional<grants::Spec> grant = grant_spec(r, account);
+            result.posting = post(s, account, result.movement, false, grant ? &*grant : nullptr);
             result.has_posting = true;
             break;
         }
+        case Kind::Debit:
+            result.movement = Movement{EntryType::Debit, -amount_for(r, account), r.description, r.reference,
+                                       r.idempotency_key, r.metadata};
+            result.posting = post(s, account, result.movement);
+            result.has_posting = true;
+            break;
         case Kind::Adjust:
             // A correction: allowed on frozen accounts; a negative one obeys the
             // overdraft rule.
@@ -243,6 +264,7 @@ Request request(Kind kind) {
     Request r{};
     r.kind = kind;
     r.on_excess = OnExcess::Reject;
+    r.grant_expires_at = no_expiry;
     return r;
 }
 
@@ -253,9 +275,13 @@ void begin(Work &w, FunctionCallInfo fcinfo) {
 }
 
 void finish(Work &w) {
+    TimestampTz now = GetCurrentTransactionStartTimestamp();
     ListCell *cell;
     foreach (cell, w.accounts) {
         auto *a = static_cast<Account *>(lfirst(cell));
+        // Credits a released hold freed from a lapsed grant expire now,
+        // after the operation's own entries.
+        if (a->next_grant_expiry <= now) grants::settle_expired(w.session, *a, PG_INT32_MAX);
         if (a->changed) save_account(w.session, *a);
     }
     tables::close(w.session);

@@ -32,6 +32,10 @@ struct Request {
     OnExcess on_excess;      // confirm
     bool force;              // reverse
     const Error *invalid;    // a request that could not be read: fails with this in its turn
+    // credit: what makes it a grant (any of them, or the account's default TTL)
+    TimestampTz grant_expires_at;  // no_expiry: none given
+    int priority;
+    std::optional<std::string_view> category;
 };
 Request request(Kind kind);  // everything else empty
 

@@ -4,7 +4,6 @@
 #include "guard.h"
 #include "ops.h"
 #include "results.h"
-#include "spi.h"
 
 using namespace credits;
 
@@ -16,30 +15,11 @@ std::string_view reservation_arg(FunctionCallInfo fcinfo, int argno) {
     return args::required_text(fcinfo, argno, "reservation");
 }
 
-// now + interval; CR012 unless that lies in the future.
-TimestampTz after_interval(FunctionCallInfo fcinfo, int argno, const char *name) {
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
-    Interval *span = PG_GETARG_INTERVAL_P(argno);
-    TimestampTz until = DatumGetTimestampTz(
-        DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(now), IntervalPGetDatum(span)));
-    if (until <= now || TIMESTAMP_NOT_FINITE(until))
-        fail(sqlstate::invalid_parameter, format("%s must be a positive interval", name),
-             format("%s is %s.", name, DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(span)))));
-    return until;
-}
-
 // When the hold ends: expires_at when given, else now + expires_in (15
 // minutes when that is NULL too).
 TimestampTz hold_expiry(FunctionCallInfo fcinfo, int expires_in_arg, int expires_at_arg) {
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
-    if (auto at = args::timestamp(fcinfo, expires_at_arg)) {
-        if (*at <= now)
-            fail(sqlstate::invalid_parameter, "expires_at must be in the future",
-                 format("expires_at is %s.", timestamptz_to_str(*at)));
-        return *at;
-    }
-    if (args::given(fcinfo, expires_in_arg)) return after_interval(fcinfo, expires_in_arg, "expires_in");
-    return now + static_cast<TimestampTz>(default_hold_minutes) * 60 * USECS_PER_SEC;
+    if (auto at = args::expiry(fcinfo, expires_in_arg, expires_at_arg)) return *at;
+    return GetCurrentTransactionStartTimestamp() + static_cast<TimestampTz>(default_hold_minutes) * 60 * USECS_PER_SEC;
 }
 
 }  // namespace
@@ -89,7 +69,7 @@ CREDITS_FUNCTION(credits_cancel) {
 CREDITS_FUNCTION(credits_extend_reservation) {
     std::string_view reservation = reservation_arg(fcinfo, 0);
     if (!args::given(fcinfo, 1)) fail(sqlstate::invalid_parameter, "expires_in is required");
-    TimestampTz until = after_interval(fcinfo, 1, "expires_in");
+    TimestampTz until = args::after_interval(fcinfo, 1, "expires_in");
     ops::Work w;
     ops::begin(w, fcinfo);
     LockedHold held = ops::lock_hold(w, reservation);
@@ -97,17 +77,4 @@ CREDITS_FUNCTION(credits_extend_reservation) {
     ops::finish(w);
     const Account &a = *held.account;
     return results::reservation(fcinfo, a, held.hold, a.balance, a.available());
-}
-
-// credits_expire_reservations(max): one bounded batch of background expiry.
-CREDITS_FUNCTION(credits_expire_reservations) {
-    int max = args::int32_value(fcinfo, 0).value_or(1000);
-    if (max < 1) fail(sqlstate::invalid_parameter, "max must be at least 1", format("max is %d.", max));
-    spi::begin(fcinfo);
-    tables::Session s;
-    tables::open(s, tables::extension_schema(fcinfo));
-    int expired = expire_holds(s, max);
-    tables::close(s);
-    spi::end();
-    PG_RETURN_INT32(expired);
 }

@@ -1,8 +1,8 @@
 #include "reservations.h"
 
 #include "args.h"
+#include "grants.h"
 #include "errors.h"
-#include "spi.h"
 
 namespace credits {
 
@@ -13,12 +13,12 @@ constexpr const char *status_names[] = {"pending", "confirmed", "cancelled", "ex
 enum Col {
     c_id, c_account_id, c_amount, c_status, c_expires_at, c_description, c_reference, c_idempotency_key, c_metadata,
     c_created_at, c_resolved_at, c_requested_amount, c_confirmed_amount, c_released_amount, c_transaction_id,
-    c_balance_after, c_available_after, c_count
+    c_balance_after, c_available_after, c_grants, c_count
 };
 constexpr const char *column_names[] = {
     "id", "account_id", "amount", "status", "expires_at", "description", "reference", "idempotency_key", "metadata",
     "created_at", "resolved_at", "requested_amount", "confirmed_amount", "released_amount", "transaction_id",
-    "balance_after", "available_after"};
+    "balance_after", "available_after", "grants"};
 static_assert(sizeof(column_names) / sizeof(column_names[0]) == c_count);
 tables::Columns<c_count> columns{column_names};
 
@@ -77,6 +77,8 @@ Hold load(tables::Session &s, TupleTableSlot *row, int scale) {
     h.released = units_or_zero(row, c[c_released_amount], scale);
     h.balance_after = numeric_to_units(tables::value(row, c[c_balance_after]), scale);
     h.available_after = numeric_to_units(tables::value(row, c[c_available_after]), scale);
+    h.grants = std::nullopt;
+    if (auto held = tables::nullable(row, c[c_grants])) h.grants = PointerGetDatum(PG_DETOAST_DATUM_COPY(*held));
     return h;
 }
 
@@ -182,6 +184,7 @@ int settle_expired_holds(tables::Session &s, Account &account, int limit) {
         auto *row = static_cast<TupleTableSlot *>(lfirst(cell));
         Hold h = load(s, row, account.scale);
         resolve(s, row, h, HoldStatus::Expired, h.expires_at, h.amount, account.scale);
+        if (h.grants) grants::release(s, account, grants::from_jsonb(h.grants, account.scale));
         account.reserved -= h.amount;
         tables::release_slot(row);
     }
@@ -210,6 +213,7 @@ Hold reserve(tables::Session &s, Account &account, const HoldRequest &r) {
     h.reference = r.reference;
     h.idempotency_key = r.idempotency_key;
     h.metadata = r.metadata;
+    h.grants = grants::to_jsonb(grants::hold(s, account, r.amount), account.scale);
     account.reserved += r.amount;
     account.changed = true;
     h.balance_after = account.balance;
@@ -227,7 +231,8 @@ Hold reserve(tables::Session &s, Account &account, const HoldRequest &r) {
         .set(c[c_metadata], r.metadata)
         .set(c[c_created_at], TimestampTzGetDatum(h.created_at))
         .set(c[c_balance_after], units_to_numeric(h.balance_after, account.scale))
-        .set(c[c_available_after], units_to_numeric(h.available_after, account.scale));
+        .set(c[c_available_after], units_to_numeric(h.available_after, account.scale))
+        .set(c[c_grants], h.grants);
     tables::insert(s, tables::TableId::Reservation, row);
 
     if (r.expires_at < account.next_hold_expiry) account.next_hold_expiry = r.expires_at;
@@ -316,6 +321,9 @@ Confirmation confirm(tables::Session &s, LockedHold &lh, std::optional<Decimal> 
                                h.reference, std::nullopt, metadata ? metadata : h.metadata};
     result.movement.reservation_id = std::string_view(h.id);
     result.movement.forced = forced;
+    add_units(account.balance, -debit, account.scale, account.external_id);  // fail before any write
+    grants::Funding held = grants::from_jsonb(h.grants, account.scale);
+    result.movement.grants = grants::to_jsonb(grants::spend(s, account, debit, &held), account.scale);
     result.posting = append(s, account, result.movement);
     result.released = released;
     h.requested = requested;
@@ -328,6 +336,7 @@ void cancel(tables::Session &s, LockedHold &lh) {
     Hold &h = lh.hold;
     if (h.status != HoldStatus::Pending) not_pending(h, "cancelled");
     release(*lh.account, h.amount);
+    if (h.grants) grants::release(s, *lh.account, grants::from_jsonb(h.grants, lh.account->scale));
     resolve(s, lh.row, h, HoldStatus::Cancelled, GetCurrentTransactionStartTimestamp(), h.amount, lh.account->scale);
 }
 
@@ -340,29 +349,6 @@ void extend(tables::Session &s, LockedHold &lh, TimestampTz until) {
     tables::Values changes = tables::new_values(tables::rel(s, tables::TableId::Reservation));
     changes.set(cols(s)[c_expires_at], TimestampTzGetDatum(until));
     tables::update(s, tables::TableId::Reservation, lh.row, changes);
-}
-
-int expire_holds(tables::Session &s, int max) {
-    static spi::Statement due{
-        "SELECT DISTINCT account_id FROM credits_reservation WHERE status = 'pending' AND expires_at <= $1 LIMIT $2",
-        2, {TIMESTAMPTZOID, INT4OID}};
-    uint64 accounts = spi::run(due, spi::Params()
-                                       .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()))
-                                       .add(Int32GetDatum(max)));
-    // Copy the ids out: the loop below runs no SPI, but keep it independent.
-    const char **ids = static_cast<const char **>(palloc(sizeof(char *) * (accounts + 1)));
-    for (uint64 i = 0; i < accounts; i++) ids[i] = args::cstr(spi::row(i).string(1));
-
-    int settled = 0;
-    for (uint64 i = 0; i < accounts && settled < max; i++) {
-        std::optional<Account> account =
-            lock_account_by_id(s, ids[i], LockOptions{true, tables::Wait::Skip, false});
-        if (!account) continue;  // busy: its owner settles it when it touches it
-        int n = settle_expired_holds(s, *account, max - settled);
-        if (n > 0) save_account(s, *account);
-        settled += n;
-    }
-    return settled;
 }
 
 }  // namespace credits

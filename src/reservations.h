@@ -26,6 +26,7 @@ struct Hold {
     Units released;
     Units balance_after;    // the account right after the hold was made
     Units available_after;
+    std::optional<Datum> grants;  // what it holds of which grants (grants.h)
 };
 
 struct HoldRequest {
@@ -86,10 +87,5 @@ void cancel(tables::Session &s, LockedHold &h);
 // Keeps a pending hold until at least now + `by` (CR006 expired, CR005
 // resolved).
 void extend(tables::Session &s, LockedHold &h, TimestampTz until);
-
-// Background expiry over every tenant: releases up to `max` expired holds,
-// skipping accounts other sessions have locked, and saves those accounts.
-// Returns how many.
-int expire_holds(tables::Session &s, int max);
 
 }  // namespace credits

@@ -19,7 +19,8 @@ namespace credits::tables {
 
 namespace {
 
-constexpr const char *table_names[] = {"credits_account", "credits_entry", "credits_reservation"};
+constexpr const char *table_names[] = {"credits_account", "credits_entry",  "credits_reservation",
+                                       "credits_grant",   "credits_plan",   "credits_subscription"};
 static_assert(sizeof(table_names) / sizeof(table_names[0]) == static_cast<size_t>(TableId::count));
 
 [[noreturn]] void schema_out_of_date(const char *what, const char *name) {

@@ -18,7 +18,7 @@
 
 namespace credits::tables {
 
-enum class TableId { Account, Entry, Reservation, count };
+enum class TableId { Account, Entry, Reservation, Grant, Plan, Subscription, count };
 
 struct Table {
     Relation rel;

@@ -2,6 +2,7 @@
 
 #include "args.h"
 #include "errors.h"
+#include "grants.h"
 
 namespace credits {
 
@@ -17,6 +18,26 @@ void require_or_force(const Account &a, Movement &m, bool force) {
         m.forced = a.available() - m.magnitude() < -a.overdraft_limit;
     else
         require_funds(a, m.magnitude(), "reversal");
+}
+
+// Where a reversal's credits go to or come from, grant by grant: back to the
+// grants the original took from, out of the grant a credit made, or the
+// ungranted balance. Call after every check: it writes the grants.
+std::optional<Datum> reversal_grants(tables::Session &s, Account &a, const Movement &original, Units done,
+                                     const Movement &back, bool force) {
+    grants::Funding was = grants::from_jsonb(original.grants, a.scale);
+    if (original.decreases() && was.count > 0)
+        return grants::to_jsonb(grants::restore(s, a, was, done, back.magnitude()), a.scale);
+    if (auto grant = grants::created_grant(was)) {
+        Units short_by = 0;
+        return grants::to_jsonb(grants::take_back(s, a, *grant, back.magnitude(), force, &short_by), a.scale);
+    }
+    if (a.grant_count == 0) return std::nullopt;
+    // An ungranted movement comes back to or out of the ungranted balance.
+    grants::Funding ungranted{1, static_cast<const char **>(palloc0(sizeof(char *))),
+                              static_cast<Units *>(palloc(sizeof(Units)))};
+    ungranted.amounts[0] = back.delta;
+    return grants::to_jsonb(ungranted, a.scale);
 }
 
 }  // namespace
@@ -42,8 +63,10 @@ Transfer transfer(tables::Session &s, Account &from, Account &to, Decimal amount
     require_status(from, false, "debits");
     require_status(to, true, "credits");
     require_funds(from, out, "transfer");
+    check_range(from, -out);
     check_range(to, in);
 
+    source.grants = grants::to_jsonb(grants::spend(s, from, out), from.scale);
     Posting posting = append(s, from, source);
     Posting destination_posting = append(s, to, destination, &posting.transaction_id);
     return Transfer{source, posting, destination, destination_posting};
@@ -58,6 +81,11 @@ Reversal reverse(tables::Session &s, Account &first, Account *second, std::strin
         fail(sqlstate::invalid_parameter, "a reversal cannot be reversed",
              format("Transaction %s is itself a reversal (of %s).", txn, args::cstr(*original.movement.reverses)),
              "Make a new credit or debit instead.");
+    if (original.movement.type == EntryType::Expiry || original.movement.type == EntryType::Allocation)
+        fail(sqlstate::invalid_parameter, format("an %s cannot be reversed", entry_type_name(original.movement.type)),
+             format("Transaction %s is a grant %s, made by credits itself.", txn,
+                    original.movement.type == EntryType::Expiry ? "expiry" : "allocation of a plan"),
+             "Correct it with credits_adjust().");
 
     Units whole = original.movement.magnitude();
     Units done = reversed_amount(s, first, transaction_id);
@@ -79,8 +107,22 @@ Reversal reverse(tables::Session &s, Account &first, Account *second, std::strin
     if (auto replay = find_replay(s, first, back)) return Reversal{&first, second, back, *replay};
 
     require_status(first, true, back.decreases() ? "debits" : "credits");
+    grants::Funding was = grants::from_jsonb(original.movement.grants, first.scale);
     if (!second) {
+        // Taking back a grant's credit needs that grant to still have them
+        // (and, like any decrease, the account's funds).
+        if (auto grant = grants::created_grant(was)) {
+            Units left = grants::unspent(s, first, *grant);
+            if (left < wanted && !force)
+                fail(sqlstate::insufficient_credits, format("insufficient credits on account %s", first.external_id),
+                     format("Grant %s made by transaction %s has %s left; the reversal needs %s.",
+                            args::cstr(*grant), txn, units_to_string(left, first.scale),
+                            units_to_string(wanted, first.scale)),
+                     "Pass force => true to take the rest from the account's other credits.");
+        }
         require_or_force(first, back, force);
+        check_range(first, back.delta);
+        back.grants = reversal_grants(s, first, original.movement, done, back, force);
         return Reversal{&first, nullptr, back, append(s, first, back)};
     }
 
@@ -94,6 +136,9 @@ Reversal reverse(tables::Session &s, Account &first, Account *second, std::strin
     require_or_force(*second, give, force);
     check_range(first, back.delta);
     check_range(*second, give.delta);
+    back.grants = reversal_grants(s, first, original.movement, done, back, force);
+    Recorded received = find_transaction_on(s, *second, transaction_id);
+    give.grants = reversal_grants(s, *second, received.movement, 0, give, force);
     Posting posting = append(s, first, back);
     append(s, *second, give, &posting.transaction_id);
     return Reversal{&first, second, back, posting};

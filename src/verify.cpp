@@ -41,6 +41,22 @@ WITH accounts AS (
      WHERE e.counterparty_id IS NOT NULL
        AND ($1::text IS NULL OR e.transaction_id IN (SELECT transaction_id FROM credits_entry WHERE account_id = $1))
      GROUP BY e.transaction_id
+), grant_rows AS (
+    SELECT * FROM credits_grant WHERE $1::text IS NULL OR account_id = $1
+), fundings AS (
+    SELECT e.account_id, e.seq, e.amount, f.key, f.value::numeric AS part
+      FROM credits_entry e CROSS JOIN LATERAL jsonb_each_text(e.grants) f
+     WHERE e.grants IS NOT NULL AND ($1::text IS NULL OR e.account_id = $1)
+), grant_flows AS (
+    SELECT key AS grant_id, sum(part) AS total FROM fundings WHERE key <> 'ungranted' GROUP BY key
+), grant_holds AS (
+    SELECT f.key AS grant_id, sum(f.value::numeric) AS held
+      FROM credits_reservation r CROSS JOIN LATERAL jsonb_each_text(r.grants) f
+     WHERE r.status = 'pending' AND r.grants IS NOT NULL AND f.key <> 'ungranted'
+       AND ($1::text IS NULL OR r.account_id = $1)
+     GROUP BY f.key
+), active_grants AS (
+    SELECT account_id, count(*) AS active FROM grant_rows WHERE status = 'active' GROUP BY account_id
 )
 SELECT a.tenant::text, a.id::text, a.external_id::text, 'balance_matches_ledger', coalesce(t.total, 0), a.balance,
        'balance differs from the sum of the ledger entries'
@@ -102,6 +118,44 @@ SELECT a.tenant, a.id, a.external_id, 'transfer_balanced', 0, t.net,
   FROM two_sided t
   JOIN credits_account a ON a.id = t.account_id
  WHERE t.legs <> 2 OR t.net <> 0
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'funding_adds_up', x.amount, x.funded,
+       format('entry %s records grants adding up to %s', x.seq, x.funded)
+  FROM (SELECT account_id, seq, min(amount) AS amount, sum(part) AS funded FROM fundings GROUP BY account_id, seq) x
+  JOIN accounts a ON a.id = x.account_id
+ WHERE x.amount <> x.funded
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'grant_matches_ledger', coalesce(f.total, 0), g.remaining,
+       format('grant %s: remaining differs from what the ledger gave it and took from it', g.id)
+  FROM grant_rows g
+  JOIN accounts a ON a.id = g.account_id
+  LEFT JOIN grant_flows f ON f.grant_id = g.id
+ WHERE g.remaining <> coalesce(f.total, 0)
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'grant_held_matches_holds', coalesce(h.held, 0), g.held,
+       format('grant %s: held differs from what pending reservations hold of it', g.id)
+  FROM grant_rows g
+  JOIN accounts a ON a.id = g.account_id
+  LEFT JOIN grant_holds h ON h.grant_id = g.id
+ WHERE g.held <> coalesce(h.held, 0)
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'grant_state', NULL, NULL,
+       format('grant %s is %s with amount %s, remaining %s, held %s', g.id, g.status, g.amount, g.remaining, g.held)
+  FROM grant_rows g
+  JOIN accounts a ON a.id = g.account_id
+ WHERE g.held < 0 OR g.held > g.remaining OR g.remaining > g.amount OR (g.status = 'active') <> (g.remaining > 0)
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'grant_count', coalesce(c.active, 0), a.grant_count,
+       'grant_count differs from the number of active grants'
+  FROM accounts a LEFT JOIN active_grants c ON c.account_id = a.id
+ WHERE a.grant_count <> coalesce(c.active, 0)
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'grant_expiry_tracked', NULL, NULL,
+       format('grant %s expires at %s but next_grant_expiry is %s', g.id, g.expires_at,
+              coalesce(a.next_grant_expiry::text, 'empty'))
+  FROM grant_rows g
+  JOIN accounts a ON a.id = g.account_id
+ WHERE g.status = 'active' AND g.remaining > g.held AND g.expires_at < coalesce(a.next_grant_expiry, 'infinity')
 UNION ALL
 SELECT NULL, e.account_id, NULL, 'entry_has_account', NULL, NULL,
        format('%s ledger entries belong to no account', count(*))

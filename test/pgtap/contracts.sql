@@ -7,14 +7,16 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION credits;
-SELECT plan(65);
+SELECT plan(87);
 
 SELECT has_function('credits_create_account',
-    ARRAY['text', 'text', 'text', 'jsonb', 'text', 'integer', 'numeric', 'numeric', 'text']);
+    ARRAY['text', 'text', 'text', 'jsonb', 'text', 'integer', 'numeric', 'numeric', 'text', 'interval', 'numeric']);
 SELECT has_function('credits_get_account', ARRAY['text']);
-SELECT has_function('credits_update_account', ARRAY['text', 'text', 'text', 'jsonb', 'numeric', 'text']);
+SELECT has_function('credits_update_account',
+    ARRAY['text', 'text', 'text', 'jsonb', 'numeric', 'text', 'interval', 'numeric']);
 SELECT has_function('credits_balance', ARRAY['text']);
-SELECT has_function('credits_credit', ARRAY['text', 'numeric', 'text', 'text', 'text', 'jsonb']);
+SELECT has_function('credits_credit', ARRAY['text', 'numeric', 'text', 'text', 'text', 'jsonb',
+                                            'timestamp with time zone', 'interval', 'integer', 'text']);
 SELECT has_function('credits_debit', ARRAY['text', 'numeric', 'text', 'text', 'text', 'jsonb']);
 SELECT has_function('credits_ledger', ARRAY['text', 'text', 'timestamp with time zone', 'timestamp with time zone',
                                             'integer', 'integer']);
@@ -33,6 +35,14 @@ SELECT has_function('credits_unfreeze', ARRAY['text', 'text']);
 SELECT has_function('credits_close', ARRAY['text', 'text']);
 SELECT has_function('credits_reopen', ARRAY['text', 'text']);
 SELECT has_function('credits_apply', ARRAY['jsonb', 'boolean']);
+SELECT has_function('credits_create_plan', ARRAY['text', 'text', 'numeric', 'text', 'text', 'jsonb']);
+SELECT has_function('credits_assign_plan', ARRAY['text', 'text', 'text', 'timestamp with time zone']);
+SELECT has_function('credits_cancel_plan', ARRAY['text']);
+SELECT has_function('credits_run_due', ARRAY['integer']);
+SELECT is(
+    (SELECT count(*)::int FROM pg_proc WHERE proname IN ('credits_credit', 'credits_create_account',
+                                                        'credits_update_account')),
+    3, 'functions that gained parameters have no old overload left');
 
 SELECT is(
     (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
@@ -42,13 +52,27 @@ SELECT is(
     'every function but credits_current_tenant and the triggers is SECURITY DEFINER');
 
 SELECT columns_are('credits_accounts', ARRAY['id', 'external_id', 'owner_id', 'name', 'email', 'unit', 'scale',
-    'balance', 'reserved', 'available', 'overdraft_limit', 'status', 'metadata', 'created_at', 'updated_at']);
+    'balance', 'reserved', 'available', 'overdraft_limit', 'status', 'metadata', 'created_at', 'updated_at',
+    'default_grant_ttl', 'min_credit_amount']);
 SELECT columns_are('credits_entries', ARRAY['id', 'transaction_id', 'account_id', 'external_id', 'type', 'amount',
     'balance_after', 'description', 'reference', 'idempotency_key', 'metadata', 'created_at', 'available_after',
-    'reservation_id', 'counterparty_id', 'reverses', 'reversed_amount']);
+    'reservation_id', 'counterparty_id', 'reverses', 'reversed_amount', 'grants']);
 SELECT columns_are('credits_reservations', ARRAY['id', 'account_id', 'external_id', 'amount', 'status', 'expires_at',
     'description', 'reference', 'metadata', 'created_at', 'resolved_at', 'requested_amount', 'confirmed_amount',
-    'released_amount', 'transaction_id', 'idempotency_key']);
+    'released_amount', 'transaction_id', 'idempotency_key', 'grants']);
+SELECT columns_are('credits_grants', ARRAY['id', 'account_id', 'external_id', 'amount', 'remaining', 'held',
+    'expires_at', 'priority', 'category', 'status', 'transaction_id', 'period_start', 'created_at', 'ended_at']);
+SELECT columns_are('credits_entry_grants', ARRAY['account_id', 'external_id', 'entry_id', 'transaction_id', 'type',
+    'grant_id', 'category', 'amount', 'created_at']);
+SELECT columns_are('credits_plans', ARRAY['id', 'code', 'name', 'allowance', 'period', 'rollover', 'metadata',
+    'created_at']);
+SELECT columns_are('credits_subscriptions', ARRAY['account_id', 'external_id', 'plan_id', 'plan_code', 'status',
+    'current_period_start', 'current_period_end', 'next_plan_id', 'anchor', 'created_at', 'cancelled_at']);
+SELECT is(
+    (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+      WHERE attrelid = 'credits_due_work'::regclass AND attnum > 0),
+    ARRAY['expired_reservations', 'expired_grants', 'renewed_subscriptions'],
+    'credits_due_work has the documented columns');
 SELECT is(
     (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
       WHERE attrelid = 'credits_transaction'::regclass AND attnum > 0),
@@ -93,9 +117,13 @@ SELECT function_returns('credits_reverse', 'credits_reversal');
 SELECT function_returns('credits_transfer', 'credits_transfer_result');
 SELECT function_returns('credits_apply', 'setof credits_apply_result');
 SELECT function_returns('credits_freeze', 'credits_accounts');
+SELECT function_returns('credits_create_plan', 'credits_plans');
+SELECT function_returns('credits_assign_plan', 'credits_subscriptions');
+SELECT function_returns('credits_cancel_plan', 'credits_subscriptions');
+SELECT function_returns('credits_run_due', 'credits_due_work');
 
 -- Tables are dumped with their data.
-SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 5,
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 8,
           'pg_dump backs up every table (and the status history''s sequence)');
 
 -- Privileges.
@@ -107,7 +135,8 @@ SELECT throws_ok($$SELECT * FROM credits_accounts$$, '42501', NULL, 'PUBLIC cann
 RESET ROLE;
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO credits_app;
-GRANT SELECT ON credits_accounts, credits_entries, credits_reservations, credits_status_history TO credits_app;
+GRANT SELECT ON credits_accounts, credits_entries, credits_reservations, credits_status_history, credits_grants,
+                credits_entry_grants, credits_plans, credits_subscriptions TO credits_app;
 SET ROLE credits_app;
 SELECT lives_ok($$SELECT credits_create_account('app_user', initial_balance => 50)$$, 'a granted role creates accounts');
 SELECT lives_ok($$SELECT credits_debit('app_user', 20)$$, 'a granted role debits');
@@ -125,6 +154,18 @@ SELECT results_eq($$SELECT count(*) FROM credits_status_history$$, $$VALUES (2::
                   'a granted role reads the status history');
 SELECT throws_ok($$INSERT INTO credits_status_change (account_id, from_status, to_status, changed_at)
                    VALUES ('a', 'x', 'y', now())$$, '42501', NULL, 'it cannot forge history');
+SELECT lives_ok($$SELECT credits_credit('app_user', 5, expires_in => '1 day', category => 'promotional')$$,
+                'a granted role makes grants');
+SELECT results_eq($$SELECT category FROM credits_grants$$, $$VALUES ('promotional')$$,
+                  'a granted role reads the grants');
+SELECT lives_ok($$SELECT credits_create_plan('app_plan', NULL, 10, 'month')$$, 'a granted role makes plans');
+SELECT lives_ok($$SELECT credits_assign_plan('app_user', 'app_plan')$$, 'and assigns them');
+SELECT results_eq($$SELECT plan_code COLLATE "default" FROM credits_subscriptions$$, $$VALUES ('app_plan')$$,
+                  'a granted role reads the subscriptions');
+SELECT results_eq($$SELECT count(*) FROM credits_entry_grants$$, $$VALUES (2::bigint)$$,
+                  'a granted role reads what funded what');
+SELECT lives_ok($$SELECT credits_run_due()$$, 'a granted role runs the due work');
+SELECT throws_ok($$SELECT * FROM credits_grant$$, '42501', NULL, 'the grant table stays closed to it');
 SELECT throws_ok($$SELECT * FROM credits_account$$, '42501', NULL, 'the tables stay closed to it');
 SELECT throws_ok($$UPDATE credits_account SET balance = 0$$, '42501', NULL, 'it cannot write a table');
 SELECT throws_ok($$INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after,
@@ -139,7 +180,7 @@ CREATE TABLE evil.credits_account (id text);
 SET search_path = evil, public;
 SELECT lives_ok($$SELECT credits_debit('app_user', 1)$$, 'a shadowing table on the search_path is ignored');
 RESET search_path;
-SELECT results_eq($$SELECT balance FROM credits_balance('app_user')$$, $$VALUES (29::numeric)$$,
+SELECT results_eq($$SELECT balance FROM credits_balance('app_user')$$, $$VALUES (44::numeric)$$,
                   'the debit went to the real ledger');
 
 -- Indexes a DBA adds are maintained by the direct writes: a plain one, and an

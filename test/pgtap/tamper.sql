@@ -6,7 +6,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION credits;
-SELECT plan(32);
+SELECT plan(49);
 
 SELECT lives_ok($$SELECT credits_create_account('alice', initial_balance => 100)$$, 'alice has 100');
 SELECT lives_ok($$SELECT credits_debit('alice', 30)$$, 'alice spends 30');
@@ -128,6 +128,60 @@ SELECT e.account_id, a.entry_count + 1, 'txn_forged', 'reversal', -e.amount * 2,
 SELECT ok('reversal_within_original' = ANY (ARRAY(SELECT invariant FROM credits_verify('bob'))),
           'reversals adding up to more than the original are reported');
 ROLLBACK TO over_reversed;
+
+-- Grants, plans and subscriptions are guarded; a grant moved behind the
+-- ledger's back is caught.
+SELECT lives_ok($$SELECT credits_create_account('carol')$$, 'carol opens an account');
+SELECT lives_ok($$SELECT credits_credit('carol', 40, 'promo', expires_in => '1 day', category => 'promotional')$$,
+                'carol gets a 40 promo');
+SELECT lives_ok($$SELECT credits_debit('carol', 15)$$, 'carol spends 15 of it');
+SELECT lives_ok($$SELECT credits_reserve('carol', 5)$$, 'carol holds 5 of it');
+SELECT lives_ok($$SELECT credits_create_plan('tamper', NULL, 10, 'month')$$, 'a plan');
+SELECT lives_ok($$SELECT credits_assign_plan('carol', 'tamper')$$, 'carol subscribes');
+SELECT is_empty($$SELECT * FROM credits_verify('carol')$$, 'carol''s grants are consistent');
+SELECT throws_ok($$UPDATE credits_grant SET remaining = 1000$$, 'CR014', NULL, 'a grant cannot be refilled');
+SELECT throws_ok($$DELETE FROM credits_grant$$, 'CR014', NULL, 'grants cannot be deleted');
+SELECT throws_ok($$TRUNCATE credits_grant$$, 'CR014', NULL, 'grants cannot be truncated');
+SELECT throws_ok($$UPDATE credits_plan SET allowance = 1000000$$, 'CR014', NULL, 'a plan cannot be changed');
+SELECT throws_ok($$DELETE FROM credits_subscription$$, 'CR014', NULL, 'subscriptions cannot be deleted');
+
+SAVEPOINT refill;
+ALTER TABLE credits_grant DISABLE TRIGGER credits_grant_guard;
+UPDATE credits_grant SET remaining = 40 WHERE category = 'promotional';
+SELECT results_eq($$SELECT invariant, expected, actual FROM credits_verify('carol')$$,
+                  $$VALUES ('grant_matches_ledger'::text, 25::numeric, 40::numeric)$$,
+                  'a refilled grant is reported with both numbers');
+ROLLBACK TO refill;
+
+SAVEPOINT unhold;
+ALTER TABLE credits_grant DISABLE TRIGGER credits_grant_guard;
+UPDATE credits_grant SET held = 0 WHERE category = 'promotional';
+SELECT results_eq($$SELECT invariant FROM credits_verify('carol')$$, $$VALUES ('grant_held_matches_holds')$$,
+                  'a grant whose hold was dropped is reported');
+ROLLBACK TO unhold;
+
+SAVEPOINT resurrect;
+ALTER TABLE credits_grant DISABLE TRIGGER credits_grant_guard;
+UPDATE credits_grant SET status = 'expired' WHERE category = 'promotional';
+SELECT set_eq($$SELECT invariant FROM credits_verify('carol')$$, ARRAY['grant_state', 'grant_count'],
+              'a grant marked expired with credits left is reported, and the count drifts');
+ROLLBACK TO resurrect;
+
+SAVEPOINT hide_expiry;
+ALTER TABLE credits_account DISABLE TRIGGER credits_account_guard;
+UPDATE credits_account SET next_grant_expiry = NULL WHERE external_id = 'carol';
+SELECT results_eq($$SELECT DISTINCT invariant FROM credits_verify('carol')$$, $$VALUES ('grant_expiry_tracked')$$,
+                  'an expiry bound that would hide a lapsed grant is caught');
+ROLLBACK TO hide_expiry;
+
+SAVEPOINT bad_funding;
+INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after, available_after, grants,
+                           created_at)
+SELECT id, entry_count + 1, 'txn_forged', 'debit', -1, balance - 1, balance - 1, '{"ungranted": -3}', now()
+  FROM credits_account WHERE external_id = 'carol';
+SELECT ok('funding_adds_up' = ANY (ARRAY(SELECT invariant FROM credits_verify('carol'))),
+          'an entry whose grants do not add up to its amount is reported');
+ROLLBACK TO bad_funding;
 
 SELECT is_empty($$SELECT * FROM credits_verify()$$, 'after every rollback the ledger is healthy again');
 SELECT lives_ok($$SELECT credits_debit('alice', 45)$$, 'the extension still writes normally');

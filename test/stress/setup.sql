@@ -1,4 +1,4 @@
--- Stress test data: 20 accounts, and one random operation per call that
+-- Stress test data: 20 accounts, two plans, and one random operation per call that
 -- swallows the domain errors a random workload is bound to hit (each call
 -- runs in a subtransaction, which exercises the abort paths too).
 \set ON_ERROR_STOP 1
@@ -9,6 +9,8 @@ CREATE DATABASE credits_stress;
 CREATE EXTENSION credits;
 SELECT count(*) FROM generate_series(1, 20) i,
        LATERAL credits_create_account('acct_' || i, initial_balance => 1000, overdraft_limit => (i % 3) * 50) a;
+SELECT count(*) FROM credits_create_plan('carry', NULL, 100, 'day', rollover => 'all');
+SELECT count(*) FROM credits_create_plan('capped', NULL, 50, 'week', rollover => '10');
 
 CREATE FUNCTION stress_op() RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -27,13 +29,24 @@ BEGIN
             PERFORM credits_transfer(account, other, amount);
         ELSIF dice < 0.50 THEN
             SELECT e.transaction_id INTO txn FROM credits_entry e JOIN credits_account a ON a.id = e.account_id
-             WHERE a.external_id = account AND e.type <> 'reversal' ORDER BY e.seq DESC LIMIT 1;
+             WHERE a.external_id = account AND e.type NOT IN ('reversal', 'expiry', 'allocation')
+             ORDER BY e.seq DESC LIMIT 1;
             IF txn IS NOT NULL THEN
                 PERFORM credits_reverse(txn, CASE WHEN random() < 0.5 THEN NULL ELSE 1 END,
                                         force => random() < 0.2);
             END IF;
-        ELSIF dice < 0.70 THEN
+        ELSIF dice < 0.60 THEN
             PERFORM credits_adjust(account, CASE WHEN random() < 0.5 THEN amount ELSE -amount END, 'stress');
+        ELSIF dice < 0.70 THEN
+            -- Plans whose first period begins during the run, so renewals
+            -- race the operations; some are cancelled or switched again.
+            IF random() < 0.2 THEN
+                PERFORM credits_cancel_plan(account);
+            ELSE
+                PERFORM credits_assign_plan(account, (ARRAY['carry', 'capped'])[1 + floor(random() * 2)::int],
+                                            start_mode => (ARRAY['immediate', 'next_period'])[1 + floor(random() * 2)::int],
+                                            anchor => now() + ((floor(random() * 2000)) || ' ms')::interval);
+            END IF;
         ELSE
             PERFORM credits_apply(jsonb_build_array(
                 jsonb_build_object('op', 'debit', 'account', account, 'amount', amount),
@@ -48,8 +61,15 @@ BEGIN
     END IF;
     IF dice < 0.25 THEN
         PERFORM credits_debit(account, amount, 'stress');
-    ELSIF dice < 0.45 THEN
+    ELSIF dice < 0.35 THEN
         PERFORM credits_credit(account, amount, 'stress');
+    ELSIF dice < 0.45 THEN
+        -- Grants that lapse during the run, in every burn-down position.
+        PERFORM credits_credit(account, amount, 'grant',
+                               expires_in => CASE WHEN random() < 0.8
+                                                  THEN ((1 + floor(random() * 3000)) || ' ms')::interval END,
+                               priority => floor(random() * 3)::int,
+                               category => (ARRAY['paid', 'promotional', NULL])[1 + floor(random() * 3)::int]);
     ELSIF dice < 0.60 THEN
         -- A small key space: many replays, some conflicts.
         PERFORM credits_debit(account, 1 + (amount % 3), 'keyed',
@@ -71,12 +91,16 @@ BEGIN
             PERFORM credits_extend_reservation(hold, '1 second');
         END IF;
     ELSIF dice < 0.98 THEN
-        PERFORM credits_expire_reservations(10);
+        IF random() < 0.5 THEN
+            PERFORM credits_expire_reservations(10);
+        ELSE
+            PERFORM credits_run_due(10);
+        END IF;
     ELSE
         PERFORM credits_update_account(account, status => CASE WHEN random() < 0.5 THEN 'frozen' ELSE 'active' END);
     END IF;
     RETURN 'ok';
 EXCEPTION WHEN SQLSTATE 'CR001' OR SQLSTATE 'CR003' OR SQLSTATE 'CR004' OR SQLSTATE 'CR005' OR SQLSTATE 'CR006'
-               OR SQLSTATE 'CR007' OR SQLSTATE 'CR010' THEN
+               OR SQLSTATE 'CR007' OR SQLSTATE 'CR010' OR SQLSTATE 'CR018' THEN
     RETURN SQLSTATE;
 END $$;

@@ -1,0 +1,150 @@
+// SQL functions for plans: create a plan, assign one to an account, cancel.
+#include "args.h"
+#include "errors.h"
+#include "grants.h"
+#include "guard.h"
+#include "ids.h"
+#include "plans.h"
+#include "results.h"
+#include "settings.h"
+#include "spi.h"
+
+#include <algorithm>
+
+using namespace credits;
+using namespace credits::plans;
+
+namespace {
+
+spi::Statement insert_plan{
+    "INSERT INTO credits_plan (id, tenant, code, name, allowance, period, rollover, metadata, created_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant, code) DO NOTHING",
+    9, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, JSONBOID, TIMESTAMPTZOID}};
+
+spi::Statement plan_view_row{"SELECT * FROM credits_plans WHERE id = $1", 1, {TEXTOID}};
+spi::Statement subscription_view_row{"SELECT * FROM credits_subscriptions WHERE account_id = $1", 1, {TEXTOID}};
+
+Datum view_row(FunctionCallInfo fcinfo, spi::Statement &stmt, const char *id) {
+    spi::run(stmt, spi::Params().add_text(id));
+    Datum result = results::from_row(fcinfo, spi::row(0));
+    spi::end();
+    return result;
+}
+
+[[noreturn]] void plan_not_found(std::string_view plan) {
+    fail(sqlstate::plan_not_found, format("plan \"%s\" does not exist", args::cstr(plan)),
+         format("No plan has that id or code in tenant \"%s\".", args::cstr(settings::tenant())));
+}
+
+}  // namespace
+
+// credits_create_plan(code, name, allowance, period, rollover, metadata)
+CREDITS_FUNCTION(credits_create_plan) {
+    std::string_view code = args::required_text(fcinfo, 0, "code");
+    if (ids::has_shape(code, "pln_"))
+        fail(sqlstate::invalid_parameter, "code must not look like a plan id",
+             format("\"%s\" has the shape pln_<ULID> reserved for ids that credits generates.", args::cstr(code)));
+    auto name = args::string(fcinfo, 1, "name", args::max_key_length);
+    Decimal allowance = args::decimal(fcinfo, 2, "allowance", Sign::Positive);
+    std::string_view period = args::required_text(fcinfo, 3, "period", 16);
+    if (!parse_period(period))
+        fail(sqlstate::invalid_parameter, format("unknown period \"%s\"", args::cstr(period)),
+             "period is day, week, month or year.");
+    std::string_view rollover = args::string(fcinfo, 4, "rollover", 64).value_or("none");
+    if (!parse_rollover(rollover))
+        fail(sqlstate::invalid_parameter, format("unknown rollover \"%s\"", args::cstr(rollover)),
+             "rollover is none, all, or the most that may roll over (a non-negative amount).");
+    auto metadata = args::json_object(fcinfo, 5, "metadata");
+
+    spi::begin(fcinfo);
+    ids::Id id = ids::make("pln_");
+    uint64 inserted = spi::run(insert_plan, spi::Params()
+                                                .add_text(id.view())
+                                                .add_text(settings::tenant())
+                                                .add_text(code)
+                                                .add_text(name)
+                                                .add(units_to_numeric(allowance.digits, allowance.decimals))
+                                                .add_text(period)
+                                                .add_text(rollover)
+                                                .add(metadata)
+                                                .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())));
+    if (inserted == 0)
+        fail(sqlstate::duplicate_plan, format("plan \"%s\" already exists", args::cstr(code)),
+             format("Tenant \"%s\" already has a plan with that code.", args::cstr(settings::tenant())));
+    return view_row(fcinfo, plan_view_row, id.text);
+}
+
+// credits_assign_plan(account, plan, start_mode, anchor): 'immediate' starts
+// now (or at anchor) with the first allocation; 'next_period' switches at the
+// end of the current period, or starts at the next calendar period. The plan
+// the account already has stays as it is (unless re-anchored).
+CREDITS_FUNCTION(credits_assign_plan) {
+    std::string_view account_ref = account_arg(fcinfo, 0);
+    std::string_view plan_ref = args::required_text(fcinfo, 1, "plan");
+    std::string_view mode = args::string(fcinfo, 2, "start_mode", 32).value_or("immediate");
+    if (mode != "immediate" && mode != "next_period")
+        fail(sqlstate::invalid_parameter, format("unknown start_mode \"%s\"", args::cstr(mode)),
+             "start_mode is immediate or next_period.");
+    auto anchor = args::timestamp(fcinfo, 3);
+
+    spi::begin(fcinfo);
+    tables::Session s;
+    tables::open(s, tables::extension_schema(fcinfo));
+    Account account = lock_account(s, account_ref);
+    require_status(account, false, "new plans");
+    std::optional<plans::Plan> plan = find_plan(s, plan_ref);
+    if (!plan) plan_not_found(plan_ref);
+    to_units(plan->allowance, account.scale, "allowance", account.external_id);  // it must fit the account
+
+    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    std::optional<Subscription> existing = find_subscription(s, account);
+    Subscription sub = existing.value_or(Subscription{nullptr, nullptr, false, now, no_expiry, now, nullptr,
+                                                      nullptr, no_expiry});
+    bool current = existing && existing->active && strcmp(existing->plan_id, plan->id) == 0;
+    if (mode == "next_period" && existing && existing->active) {
+        sub.next_plan_id = current ? nullptr : plan->id;  // takes over when the current period ends
+    } else if (current && !anchor) {
+        sub.next_plan_id = nullptr;  // already on it: nothing to start
+    } else {
+        TimestampTz start = anchor ? *anchor : mode == "immediate" ? now : next_boundary(plan->period, now);
+        // Switching ends the current period: its allocation expires when the
+        // new plan starts, or rolls over into it by the new plan's rule (so
+        // assigning again never grants a period twice).
+        if (existing && existing->last_grant_id)
+            grants::expire_early(s, account, existing->last_grant_id, std::max(start, now));
+        sub.plan_id = plan->id;
+        sub.active = true;
+        sub.anchor = start;
+        sub.current_period_start = no_expiry;
+        sub.current_period_end = start;  // the first renewal begins the first period
+        sub.next_plan_id = nullptr;
+        sub.cancelled_at = no_expiry;
+    }
+    save_subscription(s, account, sub);
+    account.next_renewal = sub.current_period_end;
+    account.changed = true;
+    catch_up(s, account);  // the first period, if it has begun; what the switch expired
+    tables::close(s);
+    return view_row(fcinfo, subscription_view_row, account.id);
+}
+
+// credits_cancel_plan(account): no more renewals; the current allocation
+// stays until its period ends.
+CREDITS_FUNCTION(credits_cancel_plan) {
+    std::string_view account_ref = account_arg(fcinfo, 0);
+    spi::begin(fcinfo);
+    tables::Session s;
+    tables::open(s, tables::extension_schema(fcinfo));
+    Account account = lock_account(s, account_ref);
+    std::optional<Subscription> sub = find_subscription(s, account);
+    if (!sub || !sub->active)
+        fail(sqlstate::subscription_not_found, format("account %s has no active plan", account.external_id));
+    sub->active = false;
+    sub->next_plan_id = nullptr;
+    sub->cancelled_at = GetCurrentTransactionStartTimestamp();
+    save_subscription(s, account, *sub);
+    account.next_renewal = no_expiry;
+    save_account(s, account);
+    tables::close(s);
+    return view_row(fcinfo, subscription_view_row, account.id);
+}

@@ -1,0 +1,146 @@
+// Background work: expiring holds and grants, renewing plans. Everything it
+// does also happens lazily when an account is touched; this writes it down
+// for accounts nobody touches. Bounded batches, SKIP LOCKED, idempotent:
+// safe from many sessions, pg_cron, or the background worker (worker.cpp).
+#include "accounts.h"
+#include "args.h"
+#include "errors.h"
+#include "guard.h"
+#include "results.h"
+#include "spi.h"
+
+extern "C" {
+#include "access/xact.h"
+#include "utils/resowner.h"
+}
+
+#include <algorithm>
+
+using namespace credits;
+
+namespace {
+
+// Accounts with due work of each kind: $1 now, $2 at most this many.
+spi::Statement due_holds{
+    "SELECT DISTINCT account_id FROM credits_reservation WHERE status = 'pending' AND expires_at <= $1 LIMIT $2", 2,
+    {TIMESTAMPTZOID, INT4OID}};
+spi::Statement due_grants{
+    "SELECT DISTINCT account_id FROM credits_grant WHERE status = 'active' AND expires_at <= $1 AND remaining > held"
+    " LIMIT $2", 2,
+    {TIMESTAMPTZOID, INT4OID}};
+spi::Statement due_renewals{
+    "SELECT account_id FROM credits_subscription WHERE status = 'active' AND current_period_end <= $1 LIMIT $2", 2,
+    {TIMESTAMPTZOID, INT4OID}};
+
+// Adds the ids a due-work query returns to `ids`.
+void collect(spi::Statement &query, int max, List **ids) {
+    uint64 n = spi::run(query, spi::Params()
+                                   .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()))
+                                   .add(Int32GetDatum(max)));
+    for (uint64 i = 0; i < n; i++) *ids = lappend(*ids, const_cast<char *>(args::cstr(spi::row(i).string(1))));
+}
+
+// One account's due work; domain errors leave as PostgreSQL errors.
+void catch_up_account(Oid schema, const char *id, CaughtUp *total) {
+    Error caught;
+    bool failed = false;
+    try {
+        tables::Session s;
+        tables::open(s, schema);
+        std::optional<Account> account = lock_account_by_id(s, id, LockOptions{true, tables::Wait::Skip, false});
+        if (account) {
+            CaughtUp done = catch_up(s, *account);
+            total->expired_holds += done.expired_holds;
+            total->renewals += done.renewals;
+            total->expired_grants += done.expired_grants;
+        }
+        tables::close(s);
+    } catch (const Error &e) {
+        caught = e;
+        failed = true;
+    }
+    if (failed) raise(caught);
+}
+
+// One account in a subtransaction of its own: an account whose due work
+// fails (a row damaged by hand, say) is reported with a WARNING and skipped,
+// so that it cannot hold up every other account's.
+void catch_up_isolated(Oid schema, const char *id, CaughtUp *total) {
+    MemoryContext caller = CurrentMemoryContext;
+    ResourceOwner owner = CurrentResourceOwner;
+    CaughtUp before = *total;
+    BeginInternalSubTransaction(nullptr);
+    MemoryContextSwitchTo(caller);
+    PG_TRY();
+    {
+        catch_up_account(schema, id, total);
+        ReleaseCurrentSubTransaction();
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(caller);
+        ErrorData *error = CopyErrorData();
+        FlushErrorState();
+        RollbackAndReleaseCurrentSubTransaction();
+        *total = before;
+        ereport(WARNING, (errcode(error->sqlerrcode),
+                          errmsg("credits: due work for account %s failed: %s", id, error->message),
+                          errhint("The account is skipped until the cause is fixed; credits_verify() may say more.")));
+        FreeErrorData(error);
+    }
+    PG_END_TRY();
+    MemoryContextSwitchTo(caller);
+    CurrentResourceOwner = owner;
+}
+
+// Catches up each account once, in id order, skipping those someone else
+// holds (their owner does the work when it touches them).
+CaughtUp catch_up_all(Oid schema, List *ids) {
+    int n = list_length(ids);
+    const char **sorted = static_cast<const char **>(palloc(sizeof(char *) * (n + 1)));
+    for (int i = 0; i < n; i++) sorted[i] = static_cast<const char *>(list_nth(ids, i));
+    std::sort(sorted, sorted + n, [](const char *a, const char *b) { return strcmp(a, b) < 0; });
+    CaughtUp total{0, 0, 0};
+    for (int i = 0; i < n; i++)
+        if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0) catch_up_isolated(schema, sorted[i], &total);
+    return total;
+}
+
+int max_arg(FunctionCallInfo fcinfo) {
+    int max = args::int32_value(fcinfo, 0).value_or(1000);
+    if (max < 1) fail(sqlstate::invalid_parameter, "max must be at least 1", format("max is %d.", max));
+    return max;
+}
+
+}  // namespace
+
+// credits_run_due(max): expires holds and grants, renews plans, for up to
+// max accounts of each kind.
+CREDITS_FUNCTION(credits_run_due) {
+    int max = max_arg(fcinfo);
+    spi::begin(fcinfo);
+    List *ids = NIL;
+    collect(due_holds, max, &ids);
+    collect(due_grants, max, &ids);
+    collect(due_renewals, max, &ids);
+    CaughtUp done = catch_up_all(tables::extension_schema(fcinfo), ids);
+    spi::end();
+
+    TupleDesc desc = results::result_desc(fcinfo);
+    Datum values[] = {Int32GetDatum(done.expired_holds), Int32GetDatum(done.expired_grants),
+                      Int32GetDatum(done.renewals)};
+    bool nulls[] = {false, false, false};
+    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+// credits_expire_reservations(max): the reservation part of it, as 0.2.0
+// offered it; returns how many holds expired.
+CREDITS_FUNCTION(credits_expire_reservations) {
+    int max = max_arg(fcinfo);
+    spi::begin(fcinfo);
+    List *ids = NIL;
+    collect(due_holds, max, &ids);
+    CaughtUp done = catch_up_all(tables::extension_schema(fcinfo), ids);
+    spi::end();
+    PG_RETURN_INT32(done.expired_holds);
+}

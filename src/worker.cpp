@@ -1,0 +1,109 @@
+// The background worker: every credits.scheduler_interval seconds it runs
+// credits_run_due() in credits.scheduler_database. An error is logged and
+// the next round goes on; SIGTERM stops it cleanly (and the postmaster
+// starts it again unless the server is shutting down); SIGHUP rereads the
+// settings. C-style on purpose: it is called by PostgreSQL, not through the
+// guard, and calls the extension only through SQL.
+#include "worker.h"
+
+#include "settings.h"
+
+extern "C" {
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/snapmgr.h"
+#include "utils/wait_event.h"
+
+PGDLLEXPORT void credits_scheduler_main(Datum);
+}
+
+namespace {
+
+// One round in its own transaction; the extension's schema is found each
+// time, so installing, moving or dropping the extension needs no restart.
+void run_once() {
+    MemoryContext context = CurrentMemoryContext;
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    SPI_connect();
+    PushActiveSnapshot(GetTransactionSnapshot());
+    pgstat_report_activity(STATE_RUNNING, "credits_run_due()");
+    int rc = SPI_execute(
+        "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+        " WHERE e.extname = 'credits'",
+        true, 1);
+    if (rc == SPI_OK_SELECT && SPI_processed == 1) {
+        char *schema = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+        char *query = psprintf("SELECT * FROM %s.credits_run_due(%d)", schema, credits::settings::scheduler_batch());
+        rc = SPI_execute(query, false, 0);
+        if (rc == SPI_OK_SELECT && SPI_processed == 1) {
+            HeapTuple row = SPI_tuptable->vals[0];
+            TupleDesc desc = SPI_tuptable->tupdesc;
+            elog(DEBUG1, "credits scheduler: %s reservations expired, %s grants expired, %s plans renewed",
+                 SPI_getvalue(row, desc, 1), SPI_getvalue(row, desc, 2), SPI_getvalue(row, desc, 3));
+        }
+    }
+    SPI_finish();
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+    MemoryContextSwitchTo(context);
+}
+
+}  // namespace
+
+void credits_scheduler_main(Datum) {
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    pqsignal(SIGTERM, die);
+    BackgroundWorkerUnblockSignals();
+    BackgroundWorkerInitializeConnection(credits::settings::scheduler_database(), nullptr, 0);
+    pgstat_report_appname("credits scheduler");
+    MemoryContext context = CurrentMemoryContext;
+
+    for (;;) {
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                        credits::settings::scheduler_interval() * 1000L, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+        }
+        PG_TRY();
+        {
+            run_once();
+        }
+        PG_CATCH();
+        {
+            // Log it and carry on with the next round.
+            MemoryContextSwitchTo(context);
+            EmitErrorReport();
+            FlushErrorState();
+            AbortCurrentTransaction();
+            pgstat_report_activity(STATE_IDLE, nullptr);
+        }
+        PG_END_TRY();
+    }
+}
+
+namespace credits::worker {
+
+void register_if_configured() {
+    if (!process_shared_preload_libraries_in_progress || settings::scheduler_database()[0] == '\0') return;
+    BackgroundWorker worker;
+    memset(&worker, 0, sizeof(worker));
+    snprintf(worker.bgw_name, BGW_MAXLEN, "credits scheduler");
+    snprintf(worker.bgw_type, BGW_MAXLEN, "credits scheduler");
+    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+    worker.bgw_restart_time = 5;
+    snprintf(worker.bgw_library_name, BGW_MAXLEN, "credits");
+    snprintf(worker.bgw_function_name, BGW_MAXLEN, "credits_scheduler_main");
+    RegisterBackgroundWorker(&worker);
+}
+
+}  // namespace credits::worker

@@ -1,0 +1,72 @@
+#!/bin/sh
+# The scheduler's background worker, on a server of its own started with
+# shared_preload_libraries = 'credits': with no manual call it expires a
+# grant, renews a plan and expires a hold; an account whose due work fails
+# does not stop the others; after SIGTERM the postmaster starts it again;
+# the server stops cleanly with it running.
+set -eu
+cd "$(dirname "$0")/../.."
+
+if [ -z "${CREDITS_WORKER_CLUSTER:-}" ]; then
+    CREDITS_WORKER_CLUSTER=1 CLUSTER_OPTS="-o shared_preload_libraries=credits \
+        -o credits.scheduler_database=postgres -o credits.scheduler_interval=1" exec scripts/with-cluster.sh "$0"
+fi
+
+export PGDATABASE=postgres
+sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"; }
+
+# Waits up to 30 s for a query to return 't'.
+wait_for() {
+    i=0
+    while [ "$(sql "$2")" != t ]; do
+        i=$((i + 1))
+        if [ $i -gt 60 ]; then
+            echo "not ok - $1 (timed out)"
+            exit 1
+        fi
+        sleep 0.5
+    done
+    echo "ok - $1"
+}
+
+worker_pid="SELECT pid FROM pg_stat_activity WHERE backend_type = 'credits scheduler'"
+wait_for "the worker is running" "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'credits scheduler'"
+
+psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<'SQL'
+CREATE EXTENSION credits;
+SELECT credits_create_account('promo');
+SELECT credits_credit('promo', 10);
+SELECT credits_credit('promo', 50, 'welcome', expires_in => '2 seconds', category => 'promotional');
+SELECT credits_create_plan('daily', NULL, 100, 'day');
+SELECT credits_create_account('subscriber');
+SELECT credits_assign_plan('subscriber', 'daily', anchor => now() + interval '2 seconds');
+SELECT credits_create_account('caller', initial_balance => 20);
+SELECT credits_reserve('caller', 5, expires_in => '2 seconds');
+-- An account whose renewal cannot work: its subscription names a plan that
+-- is gone (written past the guard triggers, as only a superuser can).
+SELECT credits_create_account('broken');
+SELECT credits_assign_plan('broken', 'daily', anchor => now() + interval '1 second');
+SET session_replication_role = replica;
+UPDATE credits_subscription SET plan_id = 'pln_gone'
+ WHERE account_id = (SELECT id FROM credits_accounts WHERE external_id = 'broken');
+SQL
+
+wait_for "a grant expires with no manual call" \
+    "SELECT EXISTS (SELECT 1 FROM credits_entries WHERE external_id = 'promo' AND type = 'expiry' AND amount = -50)"
+wait_for "a plan renews with no manual call" \
+    "SELECT EXISTS (SELECT 1 FROM credits_entries WHERE external_id = 'subscriber' AND type = 'allocation')"
+wait_for "a hold expires with no manual call" \
+    "SELECT status = 'expired' AND released_amount = 5 FROM credits_reservation"
+wait_for "the failing account is left as it was" \
+    "SELECT NOT EXISTS (SELECT 1 FROM credits_entries WHERE external_id = 'broken')"
+
+old=$(sql "$worker_pid")
+sql "SELECT pg_terminate_backend($old)" >/dev/null
+wait_for "SIGTERM stops the worker and the postmaster starts it again" \
+    "SELECT count(*) = 1 AND min(pid) <> $old FROM pg_stat_activity WHERE backend_type = 'credits scheduler'"
+
+sql "SELECT credits_credit('promo', 7, 'second', expires_in => '1 second')" >/dev/null
+wait_for "the restarted worker does the work" \
+    "SELECT EXISTS (SELECT 1 FROM credits_entries WHERE external_id = 'promo' AND type = 'expiry' AND amount = -7)"
+wait_for "every invariant holds" "SELECT count(*) = 0 FROM credits_verify() WHERE external_id <> 'broken'"
+echo "ok - the server stops with the worker running (pg_virtualenv stops it next)"
