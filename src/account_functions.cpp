@@ -31,13 +31,6 @@ spi::Statement balance_view_row{
     "SELECT id, external_id, balance, reserved, available, unit, updated_at FROM credits_accounts WHERE id = $1", 1,
     {TEXTOID}};
 
-Datum view_row(FunctionCallInfo fcinfo, spi::Statement &stmt, const char *id) {
-    spi::run(stmt, spi::Params().add_text(id));
-    Datum result = results::from_row(fcinfo, spi::row(0));
-    spi::end();
-    return result;
-}
-
 std::string_view external_id_arg(FunctionCallInfo fcinfo, int argno) {
     std::string_view id = args::required_text(fcinfo, argno, "external_id");
     if (ids::has_shape(id, "acc_"))
@@ -155,21 +148,21 @@ CREDITS_FUNCTION(credits_create_account) {
         save_account(s, account);
     }
     tables::close(s);
-    return view_row(fcinfo, account_view_row, id.text);
+    return results::view_row(fcinfo, account_view_row, id.text);
 }
 
 // credits_get_account(account)
 CREDITS_FUNCTION(credits_get_account) {
     std::string_view account = account_arg(fcinfo, 0);
     spi::begin(fcinfo);
-    return view_row(fcinfo, account_view_row, find_account_id(account));
+    return results::view_row(fcinfo, account_view_row, find_account_id(account));
 }
 
 // credits_balance(account) -> account_id, external_id, balance, reserved, available, unit, updated_at
 CREDITS_FUNCTION(credits_balance) {
     std::string_view account = account_arg(fcinfo, 0);
     spi::begin(fcinfo);
-    return view_row(fcinfo, balance_view_row, find_account_id(account));
+    return results::view_row(fcinfo, balance_view_row, find_account_id(account));
 }
 
 // credits_update_account(account, name, email, metadata, overdraft_limit, status,
@@ -213,7 +206,7 @@ CREDITS_FUNCTION(credits_update_account) {
 
     if (name || email || metadata || limit || ttl || min_credit || account.changed) save_account(s, account, &changes);
     tables::close(s);
-    return view_row(fcinfo, account_view_row, account.id);
+    return results::view_row(fcinfo, account_view_row, account.id);
 }
 
 namespace {
@@ -236,7 +229,7 @@ Datum set_status(FunctionCallInfo fcinfo, std::initializer_list<Status> from, St
     change_status(s, account, to, reason, changes);
     if (account.changed) save_account(s, account, &changes);
     tables::close(s);
-    return view_row(fcinfo, account_view_row, account.id);
+    return results::view_row(fcinfo, account_view_row, account.id);
 }
 
 }  // namespace

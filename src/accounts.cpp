@@ -57,16 +57,6 @@ TupleTableSlot *lock_row(tables::Session &s, std::string_view account) {
     return tables::lock_by_index(s, tables::TableId::Account, indexes_of(s).tenant_external_id, keys, 2);
 }
 
-TimestampTz timestamp_or_never(TupleTableSlot *row, AttrNumber attnum) {
-    auto t = tables::nullable(row, attnum);
-    return t ? DatumGetTimestampTz(*t) : no_expiry;
-}
-
-std::optional<Datum> nullable_timestamp(TimestampTz t) {
-    if (t == no_expiry) return std::nullopt;
-    return TimestampTzGetDatum(t);
-}
-
 Account load(tables::Session &s, TupleTableSlot *row) {
     auto col = [&](AccountColumn c) { return account_attnum(s, c); };
     Account a;
@@ -108,6 +98,16 @@ spi::Statement id_by_external_id{"SELECT id FROM credits_account WHERE tenant = 
                                  {TEXTOID, TEXTOID}};
 
 }  // namespace
+
+TimestampTz timestamp_or_never(TupleTableSlot *row, AttrNumber attnum) {
+    auto t = tables::nullable(row, attnum);
+    return t ? DatumGetTimestampTz(*t) : no_expiry;
+}
+
+std::optional<Datum> nullable_timestamp(TimestampTz t) {
+    if (t == no_expiry) return std::nullopt;
+    return TimestampTzGetDatum(t);
+}
 
 CaughtUp catch_up(tables::Session &s, Account &a) {
     TimestampTz now = GetCurrentTransactionStartTimestamp();

@@ -24,6 +24,9 @@ AttrNumber account_attnum(tables::Session &s, AccountColumn c);
 
 // No pending hold (grant, renewal): the column is NULL.
 constexpr TimestampTz no_expiry = DT_NOEND;
+// A nullable timestamp column, read with NULL as no_expiry, and written back.
+TimestampTz timestamp_or_never(TupleTableSlot *row, AttrNumber attnum);
+std::optional<Datum> nullable_timestamp(TimestampTz t);
 
 // The account row as the ledger needs it, loaded under its row lock.
 struct Account {

@@ -144,30 +144,14 @@ struct Object {
 // Runs a type's input function on text from the JSON in a subtransaction, so
 // that malformed text is this operation's error, not the whole batch's.
 std::optional<Datum> try_input(PGFunction input, std::string_view text) {
-    MemoryContext context = CurrentMemoryContext;
-    ResourceOwner owner = CurrentResourceOwner;
     const char *cstring = args::cstr(text);
-    volatile bool ok = true;
-    volatile Datum result = 0;
-    BeginInternalSubTransaction(nullptr);
-    MemoryContextSwitchTo(context);
-    PG_TRY();
-    {
+    Datum result = 0;
+    ErrorData *error = in_subtransaction([&] {
         result = DirectFunctionCall3(input, CStringGetDatum(cstring), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-        ReleaseCurrentSubTransaction();
-    }
-    PG_CATCH();
-    {
-        MemoryContextSwitchTo(context);
-        FlushErrorState();
-        RollbackAndReleaseCurrentSubTransaction();
-        ok = false;
-    }
-    PG_END_TRY();
-    MemoryContextSwitchTo(context);
-    CurrentResourceOwner = owner;
-    if (!ok) return std::nullopt;
-    return result;
+    });
+    if (!error) return result;
+    FreeErrorData(error);
+    return std::nullopt;
 }
 
 // expires_at, else now + expires_in, else nullopt.

@@ -10,7 +10,7 @@ namespace credits::grants {
 
 namespace {
 
-constexpr const char *ungranted = "ungranted";
+constexpr const char *ungranted_key = "ungranted";
 
 enum Col {
     c_id, c_account_id, c_transaction_id, c_amount, c_remaining, c_held, c_expires_at, c_priority, c_category,
@@ -77,8 +77,7 @@ Grant *load(tables::Session &s, TupleTableSlot *row, int scale) {
     g->id = args::cstr(*tables::text_value(row, c[c_id]));
     g->remaining = numeric_to_units(tables::value(row, c[c_remaining]), scale);
     g->held = numeric_to_units(tables::value(row, c[c_held]), scale);
-    auto expires = tables::nullable(row, c[c_expires_at]);
-    g->expires_at = expires ? DatumGetTimestampTz(*expires) : no_expiry;
+    g->expires_at = timestamp_or_never(row, c[c_expires_at]);
     g->created_at = DatumGetTimestampTz(tables::value(row, c[c_created_at]));
     g->priority = DatumGetInt32(tables::value(row, c[c_priority]));
     std::string_view state = *tables::text_value(row, c[c_status]);
@@ -224,7 +223,7 @@ std::optional<Datum> to_jsonb(const Funding &f, int scale) {
     JsonbParseState *state = nullptr;
     pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
     for (int i = 0; i < f.count; i++) {
-        const char *key = f.grant_ids[i] ? f.grant_ids[i] : ungranted;
+        const char *key = f.grant_ids[i] ? f.grant_ids[i] : ungranted_key;
         JsonbValue k;
         k.type = jbvString;
         k.val.string.val = const_cast<char *>(key);
@@ -250,11 +249,17 @@ Funding from_jsonb(std::optional<Datum> json, int scale) {
     while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
         if (token == WJB_KEY) {
             std::string_view k(v.val.string.val, v.val.string.len);
-            key = k == ungranted ? nullptr : args::cstr(k);
+            key = k == ungranted_key ? nullptr : args::cstr(k);
         } else if (token == WJB_VALUE && v.type == jbvNumeric) {
             b.add(key, numeric_to_units(NumericGetDatum(v.val.numeric), scale));
         }
     }
+    return b.f;
+}
+
+Funding ungranted(Units amount) {
+    Builder b(1);
+    b.add(nullptr, amount);
     return b.f;
 }
 
@@ -267,9 +272,6 @@ Funding create(tables::Session &s, Account &account, Units amount, const Spec &s
     const auto &c = cols(s);
     ids::Id id = ids::make("grt_");
     TimestampTz now = GetCurrentTransactionStartTimestamp();
-    std::optional<Datum> expires, period;
-    if (spec.expires_at != no_expiry) expires = TimestampTzGetDatum(spec.expires_at);
-    if (spec.period_start != no_expiry) period = TimestampTzGetDatum(spec.period_start);
     tables::Values row = tables::new_values(tables::rel(s, tables::TableId::Grant));
     row.set_text(c[c_id], id.view())
         .set_text(c[c_account_id], std::string_view(account.id))
@@ -277,11 +279,11 @@ Funding create(tables::Session &s, Account &account, Units amount, const Spec &s
         .set(c[c_amount], units_to_numeric(amount, account.scale))
         .set(c[c_remaining], units_to_numeric(amount, account.scale))
         .set(c[c_held], units_to_numeric(0, account.scale))
-        .set(c[c_expires_at], expires)
+        .set(c[c_expires_at], nullable_timestamp(spec.expires_at))
         .set(c[c_priority], Int32GetDatum(spec.priority))
         .set_text(c[c_category], spec.category)
         .set_text(c[c_status], std::string_view(state_names[0]))
-        .set(c[c_period_start], period)
+        .set(c[c_period_start], nullable_timestamp(spec.period_start))
         .set(c[c_created_at], TimestampTzGetDatum(now));
     tables::insert(s, tables::TableId::Grant, row);
     account.grant_count++;

@@ -80,6 +80,9 @@ Funding take_back(tables::Session &s, Account &account, std::string_view grant_i
 // how many.
 int settle_expired(tables::Session &s, Account &account, int limit);
 
+// `amount` of the ungranted balance, as a funding.
+Funding ungranted(Units amount);
+
 // The grant a credit made, if it made one.
 std::optional<std::string_view> created_grant(const Funding &funding);
 

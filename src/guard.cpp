@@ -3,6 +3,11 @@
 #include <cstdarg>
 #include <new>
 
+extern "C" {
+#include "access/xact.h"
+#include "utils/resowner.h"
+}
+
 namespace credits {
 
 const char *format(const char *fmt, ...) {
@@ -32,16 +37,64 @@ void raise(const Error &error) {
     pg_unreachable();
 }
 
+Error current_error() {
+    try {
+        throw;
+    } catch (const Error &error) {
+        return error;
+    } catch (const std::bad_alloc &) {
+        return Error{ERRCODE_OUT_OF_MEMORY, "out of memory", nullptr, nullptr, nullptr};
+    } catch (...) {
+        return Error{sqlstate::internal, "unexpected C++ exception in credits", nullptr, nullptr, nullptr};
+    }
+}
+
+namespace {
+
+// Runs body; a C++ exception leaves it as a PostgreSQL error.
+void run_raising(void (*body)(void *), void *context) {
+    Error caught;
+    try {
+        body(context);
+        return;
+    } catch (...) {
+        caught = current_error();
+    }
+    raise(caught);
+}
+
+}  // namespace
+
+ErrorData *run_in_subtransaction(void (*body)(void *), void *context) {
+    MemoryContext caller = CurrentMemoryContext;
+    ResourceOwner owner = CurrentResourceOwner;
+    ErrorData *volatile error = nullptr;
+    BeginInternalSubTransaction(nullptr);
+    MemoryContextSwitchTo(caller);
+    PG_TRY();
+    {
+        run_raising(body, context);
+        ReleaseCurrentSubTransaction();
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(caller);
+        error = CopyErrorData();
+        FlushErrorState();
+        RollbackAndReleaseCurrentSubTransaction();
+    }
+    PG_END_TRY();
+    MemoryContextSwitchTo(caller);
+    CurrentResourceOwner = owner;
+    return error;
+}
+
 Datum guard(FunctionCallInfo fcinfo, FunctionBody body) {
     Error caught;
     try {
         return body(fcinfo);
-    } catch (const Error &error) {
-        caught = error;
-    } catch (const std::bad_alloc &) {
-        caught = Error{ERRCODE_OUT_OF_MEMORY, "out of memory", nullptr, nullptr, nullptr};
     } catch (...) {
-        caught = Error{sqlstate::internal, "unexpected C++ exception in credits", nullptr, nullptr, nullptr};
+        caught = current_error();
     }
     // Outside the catch blocks: ereport() longjmps, which must not leave a
     // C++ exception half-handled.

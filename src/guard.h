@@ -8,14 +8,31 @@
 
 #include "errors.h"
 
+#include <type_traits>
+
 namespace credits {
 
 using FunctionBody = Datum (*)(FunctionCallInfo);
 
 Datum guard(FunctionCallInfo fcinfo, FunctionBody body);
 
+// The exception being handled, as an Error (a domain error as it is, any
+// other as out of memory or an internal error). Call inside a catch block.
+Error current_error();
+
 // Raises a caught Error as a PostgreSQL error. Call it outside any catch block.
 [[noreturn]] void raise(const Error &error);
+
+// Runs body(context) in a subtransaction of its own: kept if it returns,
+// rolled back if it raises an error (a C++ exception counts). Returns that
+// error, copied into the caller's memory, or nullptr.
+ErrorData *run_in_subtransaction(void (*body)(void *), void *context);
+
+template <typename F>
+ErrorData *in_subtransaction(F &&f) {
+    using Body = std::remove_reference_t<F>;
+    return run_in_subtransaction([](void *context) { (*static_cast<Body *>(context))(); }, &f);
+}
 
 }  // namespace credits
 

@@ -24,13 +24,6 @@ spi::Statement insert_plan{
 spi::Statement plan_view_row{"SELECT * FROM credits_plans WHERE id = $1", 1, {TEXTOID}};
 spi::Statement subscription_view_row{"SELECT * FROM credits_subscriptions WHERE account_id = $1", 1, {TEXTOID}};
 
-Datum view_row(FunctionCallInfo fcinfo, spi::Statement &stmt, const char *id) {
-    spi::run(stmt, spi::Params().add_text(id));
-    Datum result = results::from_row(fcinfo, spi::row(0));
-    spi::end();
-    return result;
-}
-
 [[noreturn]] void plan_not_found(std::string_view plan) {
     fail(sqlstate::plan_not_found, format("plan \"%s\" does not exist", args::cstr(plan)),
          format("No plan has that id or code in tenant \"%s\".", args::cstr(settings::tenant())));
@@ -71,7 +64,7 @@ CREDITS_FUNCTION(credits_create_plan) {
     if (inserted == 0)
         fail(sqlstate::duplicate_plan, format("plan \"%s\" already exists", args::cstr(code)),
              format("Tenant \"%s\" already has a plan with that code.", args::cstr(settings::tenant())));
-    return view_row(fcinfo, plan_view_row, id.text);
+    return results::view_row(fcinfo, plan_view_row, id.text);
 }
 
 // credits_assign_plan(account, plan, start_mode, anchor): 'immediate' starts
@@ -125,7 +118,7 @@ CREDITS_FUNCTION(credits_assign_plan) {
     account.changed = true;
     catch_up(s, account);  // the first period, if it has begun; what the switch expired
     tables::close(s);
-    return view_row(fcinfo, subscription_view_row, account.id);
+    return results::view_row(fcinfo, subscription_view_row, account.id);
 }
 
 // credits_cancel_plan(account): no more renewals; the current allocation
@@ -146,5 +139,5 @@ CREDITS_FUNCTION(credits_cancel_plan) {
     account.next_renewal = no_expiry;
     save_account(s, account);
     tables::close(s);
-    return view_row(fcinfo, subscription_view_row, account.id);
+    return results::view_row(fcinfo, subscription_view_row, account.id);
 }

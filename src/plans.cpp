@@ -44,13 +44,8 @@ TupleTableSlot *by_key(tables::Session &s, tables::TableId t, const char *index,
     return row;
 }
 
-TimestampTz timestamp_at(TupleTableSlot *row, AttrNumber attnum) {
-    auto t = tables::nullable(row, attnum);
-    return t ? DatumGetTimestampTz(*t) : no_expiry;
-}
-
+// Also date_trunc()'s names for these units.
 constexpr const char *period_names[] = {"day", "week", "month", "year"};
-constexpr const char *trunc_units[] = {"day", "week", "month", "year"};
 constexpr int64 average_length[] = {USECS_PER_DAY, 7 * USECS_PER_DAY, 2629746LL * USECS_PER_SEC,
                                     31556952LL * USECS_PER_SEC};
 
@@ -95,7 +90,7 @@ Period period_containing(PeriodUnit unit, TimestampTz anchor, TimestampTz now) {
 }
 
 TimestampTz next_boundary(PeriodUnit unit, TimestampTz now) {
-    Datum start = DirectFunctionCall2(timestamp_trunc, CStringGetTextDatum(trunc_units[static_cast<int>(unit)]),
+    Datum start = DirectFunctionCall2(timestamp_trunc, CStringGetTextDatum(period_names[static_cast<int>(unit)]),
                                       TimestampGetDatum(now));
     return period_start(unit, DatumGetTimestamp(start), 1);
 }
@@ -153,21 +148,17 @@ std::optional<Subscription> find_subscription(tables::Session &s, const Account 
     sub.row = row;
     sub.plan_id = optional_text(c[s_plan_id]);
     sub.active = *tables::text_value(row, c[s_status]) == "active";
-    sub.anchor = timestamp_at(row, c[s_anchor]);
-    sub.current_period_start = timestamp_at(row, c[s_current_period_start]);
-    sub.current_period_end = timestamp_at(row, c[s_current_period_end]);
+    sub.anchor = timestamp_or_never(row, c[s_anchor]);
+    sub.current_period_start = timestamp_or_never(row, c[s_current_period_start]);
+    sub.current_period_end = timestamp_or_never(row, c[s_current_period_end]);
     sub.next_plan_id = optional_text(c[s_next_plan_id]);
     sub.last_grant_id = optional_text(c[s_last_grant_id]);
-    sub.cancelled_at = timestamp_at(row, c[s_cancelled_at]);
+    sub.cancelled_at = timestamp_or_never(row, c[s_cancelled_at]);
     return sub;
 }
 
 void save_subscription(tables::Session &s, const Account &account, const Subscription &sub) {
     const auto &c = sc(s);
-    auto time = [](TimestampTz t) -> std::optional<Datum> {
-        if (t == no_expiry) return std::nullopt;
-        return TimestampTzGetDatum(t);
-    };
     auto text = [](const char *t) -> std::optional<std::string_view> {
         if (!t) return std::nullopt;
         return std::string_view(t);
@@ -176,11 +167,11 @@ void save_subscription(tables::Session &s, const Account &account, const Subscri
     v.set_text(c[s_plan_id], text(sub.plan_id))
         .set_text(c[s_status], std::string_view(sub.active ? "active" : "cancelled"))
         .set(c[s_anchor], TimestampTzGetDatum(sub.anchor))
-        .set(c[s_current_period_start], time(sub.current_period_start))
+        .set(c[s_current_period_start], nullable_timestamp(sub.current_period_start))
         .set(c[s_current_period_end], TimestampTzGetDatum(sub.current_period_end))
         .set_text(c[s_next_plan_id], text(sub.next_plan_id))
         .set_text(c[s_last_grant_id], text(sub.last_grant_id))
-        .set(c[s_cancelled_at], time(sub.cancelled_at));
+        .set(c[s_cancelled_at], nullable_timestamp(sub.cancelled_at));
     if (sub.row) {
         tables::update(s, tables::TableId::Subscription, sub.row, v);
         return;

@@ -32,6 +32,13 @@ Datum from_row(FunctionCallInfo fcinfo, const spi::Row &row) {
     return HeapTupleGetDatum(copy);
 }
 
+Datum view_row(FunctionCallInfo fcinfo, spi::Statement &stmt, const char *id) {
+    spi::run(stmt, spi::Params().add_text(id));
+    Datum result = from_row(fcinfo, spi::row(0));
+    spi::end();
+    return result;
+}
+
 void fill_transaction(TupleDesc desc, Datum *values, bool *nulls, const Account &account, const Movement &m,
                       const Posting &p) {
     for (int i = 0; i < desc->natts; i++) nulls[i] = true;

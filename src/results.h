@@ -13,6 +13,10 @@ TupleDesc result_desc(FunctionCallInfo fcinfo);
 // memory. Call before spi::end().
 Datum from_row(FunctionCallInfo fcinfo, const spi::Row &row);
 
+// The one row a view query (`stmt`, with `id` as $1) returns, as the
+// function's result; ends SPI.
+Datum view_row(FunctionCallInfo fcinfo, spi::Statement &stmt, const char *id);
+
 // Fills the leading columns shared by every transaction-shaped result
 // (credits_transaction): transaction_id, account_id, external_id, type,
 // amount, balance, available, description, reference, idempotency_key,

@@ -9,12 +9,8 @@
 #include "results.h"
 #include "spi.h"
 
-extern "C" {
-#include "access/xact.h"
-#include "utils/resowner.h"
-}
-
 #include <algorithm>
+#include <initializer_list>
 
 using namespace credits;
 
@@ -40,57 +36,33 @@ void collect(spi::Statement &query, int max, List **ids) {
     for (uint64 i = 0; i < n; i++) *ids = lappend(*ids, const_cast<char *>(args::cstr(spi::row(i).string(1))));
 }
 
-// One account's due work; domain errors leave as PostgreSQL errors.
-void catch_up_account(Oid schema, const char *id, CaughtUp *total) {
-    Error caught;
-    bool failed = false;
-    try {
-        tables::Session s;
-        tables::open(s, schema);
-        std::optional<Account> account = lock_account_by_id(s, id, LockOptions{true, tables::Wait::Skip, false});
-        if (account) {
-            CaughtUp done = catch_up(s, *account);
-            total->expired_holds += done.expired_holds;
-            total->renewals += done.renewals;
-            total->expired_grants += done.expired_grants;
-        }
-        tables::close(s);
-    } catch (const Error &e) {
-        caught = e;
-        failed = true;
-    }
-    if (failed) raise(caught);
+// One account's due work (none if someone else holds it).
+CaughtUp catch_up_account(Oid schema, const char *id) {
+    tables::Session s;
+    tables::open(s, schema);
+    CaughtUp done{0, 0, 0};
+    std::optional<Account> account = lock_account_by_id(s, id, LockOptions{true, tables::Wait::Skip, false});
+    if (account) done = catch_up(s, *account);
+    tables::close(s);
+    return done;
 }
 
 // One account in a subtransaction of its own: an account whose due work
 // fails (a row damaged by hand, say) is reported with a WARNING and skipped,
 // so that it cannot hold up every other account's.
 void catch_up_isolated(Oid schema, const char *id, CaughtUp *total) {
-    MemoryContext caller = CurrentMemoryContext;
-    ResourceOwner owner = CurrentResourceOwner;
-    CaughtUp before = *total;
-    BeginInternalSubTransaction(nullptr);
-    MemoryContextSwitchTo(caller);
-    PG_TRY();
-    {
-        catch_up_account(schema, id, total);
-        ReleaseCurrentSubTransaction();
-    }
-    PG_CATCH();
-    {
-        MemoryContextSwitchTo(caller);
-        ErrorData *error = CopyErrorData();
-        FlushErrorState();
-        RollbackAndReleaseCurrentSubTransaction();
-        *total = before;
+    CaughtUp done{0, 0, 0};
+    ErrorData *error = in_subtransaction([&] { done = catch_up_account(schema, id); });
+    if (error) {
         ereport(WARNING, (errcode(error->sqlerrcode),
                           errmsg("credits: due work for account %s failed: %s", id, error->message),
                           errhint("The account is skipped until the cause is fixed; credits_verify() may say more.")));
         FreeErrorData(error);
+        return;
     }
-    PG_END_TRY();
-    MemoryContextSwitchTo(caller);
-    CurrentResourceOwner = owner;
+    total->expired_holds += done.expired_holds;
+    total->renewals += done.renewals;
+    total->expired_grants += done.expired_grants;
 }
 
 // Catches up each account once, in id order, skipping those someone else
@@ -112,19 +84,24 @@ int max_arg(FunctionCallInfo fcinfo) {
     return max;
 }
 
+// The due work of up to max (the first argument) accounts of each kind the
+// queries find.
+CaughtUp run_due(FunctionCallInfo fcinfo, std::initializer_list<spi::Statement *> kinds) {
+    int max = max_arg(fcinfo);
+    spi::begin(fcinfo);
+    List *ids = NIL;
+    for (spi::Statement *query : kinds) collect(*query, max, &ids);
+    CaughtUp done = catch_up_all(tables::extension_schema(fcinfo), ids);
+    spi::end();
+    return done;
+}
+
 }  // namespace
 
 // credits_run_due(max): expires holds and grants, renews plans, for up to
 // max accounts of each kind.
 CREDITS_FUNCTION(credits_run_due) {
-    int max = max_arg(fcinfo);
-    spi::begin(fcinfo);
-    List *ids = NIL;
-    collect(due_holds, max, &ids);
-    collect(due_grants, max, &ids);
-    collect(due_renewals, max, &ids);
-    CaughtUp done = catch_up_all(tables::extension_schema(fcinfo), ids);
-    spi::end();
+    CaughtUp done = run_due(fcinfo, {&due_holds, &due_grants, &due_renewals});
 
     TupleDesc desc = results::result_desc(fcinfo);
     Datum values[] = {Int32GetDatum(done.expired_holds), Int32GetDatum(done.expired_grants),
@@ -136,11 +113,6 @@ CREDITS_FUNCTION(credits_run_due) {
 // credits_expire_reservations(max): the reservation part of it, as 0.2.0
 // offered it; returns how many holds expired.
 CREDITS_FUNCTION(credits_expire_reservations) {
-    int max = max_arg(fcinfo);
-    spi::begin(fcinfo);
-    List *ids = NIL;
-    collect(due_holds, max, &ids);
-    CaughtUp done = catch_up_all(tables::extension_schema(fcinfo), ids);
-    spi::end();
+    CaughtUp done = run_due(fcinfo, {&due_holds});
     PG_RETURN_INT32(done.expired_holds);
 }

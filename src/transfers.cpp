@@ -34,10 +34,7 @@ std::optional<Datum> reversal_grants(tables::Session &s, Account &a, const Movem
     }
     if (a.grant_count == 0) return std::nullopt;
     // An ungranted movement comes back to or out of the ungranted balance.
-    grants::Funding ungranted{1, static_cast<const char **>(palloc0(sizeof(char *))),
-                              static_cast<Units *>(palloc(sizeof(Units)))};
-    ungranted.amounts[0] = back.delta;
-    return grants::to_jsonb(ungranted, a.scale);
+    return grants::to_jsonb(grants::ungranted(back.delta), a.scale);
 }
 
 }  // namespace
