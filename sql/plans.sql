@@ -119,6 +119,9 @@ SELECT to_char(current_period_end, 'HH24:MI') AS at,
   FROM credits_assign_plan('dan', 'monthly', anchor => '2024-01-31 12:00+00');
 SELECT count(*) FILTER (WHERE status = 'active') AS active, count(*) FILTER (WHERE status = 'expired') AS expired
   FROM allocations WHERE external_id = 'dan';
+-- Those periods end on a date that depends on today: move dan to a yearly
+-- plan so that the time travel below renews the same accounts on any day.
+SELECT plan_code FROM credits_assign_plan('dan', 'yearly');
 SELECT external_id FROM credits_create_account('eli');
 SELECT current_period_end - current_period_start AS week FROM credits_assign_plan('eli', 'weekly');
 SELECT external_id FROM credits_create_account('fox');
@@ -166,6 +169,9 @@ SELECT current_period_start,
   FROM credits_assign_plan('ida', 'monthly', start_mode => 'next_period');
 SELECT count(*) AS allocations FROM allocations WHERE external_id = 'ida';
 SELECT status, current_period_start FROM credits_subscriptions WHERE external_id = 'ida';
+-- Its first period begins on a date that depends on today: cancel it so that
+-- the time travel below renews the same accounts on any day.
+SELECT status FROM credits_cancel_plan('ida');
 
 -- Cancelling: no more renewals; the current allocation lasts to its end.
 SELECT status, cancelled_at = now() AS now, next_plan_id FROM credits_cancel_plan('ann');
