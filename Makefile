@@ -15,6 +15,7 @@ SOURCES = \
 	src/amount.cpp \
 	src/args.cpp \
 	src/batch_functions.cpp \
+	src/ddl_guard.cpp \
 	src/grants.cpp \
 	src/guard.cpp \
 	src/ids.cpp \
@@ -29,24 +30,28 @@ SOURCES = \
 	src/reservation_functions.cpp \
 	src/reservations.cpp \
 	src/results.cpp \
+	src/roles.cpp \
 	src/scheduler.cpp \
 	src/settings.cpp \
 	src/spi.cpp \
 	src/tables.cpp \
+	src/tenants.cpp \
 	src/transfers.cpp \
 	src/triggers.cpp \
 	src/verify.cpp \
-	src/worker.cpp
+	src/worker.cpp \
+	src/write_rules.cpp
 OBJS = $(SOURCES:.cpp=.o)
 
 DATA = \
 	credits--0.1.0.sql \
 	credits--0.1.0--0.2.0.sql \
 	credits--0.2.0--0.3.0.sql \
-	credits--0.3.0--0.4.0.sql
+	credits--0.3.0--0.4.0.sql \
+	credits--0.4.0--0.5.0.sql
 
 REGRESS = accounts credit_debit idempotency ledger tenants verify reservations transfers reversals lifecycle batch \
-	grants plans upgrade
+	grants plans upgrade toast write_contract
 ISOLATION = concurrent_debits idempotency_race debit_vs_freeze reserve_race reserve_vs_debit confirm_vs_cancel \
 	confirm_vs_expiry transfer_deadlock reverse_vs_debit batch_vs_single debit_vs_expiry double_renewal
 ISOLATION_OPTS = --inputdir=test

@@ -247,8 +247,8 @@ BEGIN
               FROM pg_proc p, aclexplode(p.proacl) x JOIN pg_roles r ON r.oid = x.grantee
              WHERE p.oid = pair.old AND x.privilege_type = 'EXECUTE' AND x.grantee <> p.proowner
         LOOP
-            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', pair.new, grantee);
+            EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I', pair.new, grantee);
         END LOOP;
-        EXECUTE format('DROP FUNCTION %s', pair.old);
+        EXECUTE pg_catalog.format('DROP FUNCTION %s', pair.old);
     END LOOP;
 END $$;

@@ -197,6 +197,13 @@ SELECT status FROM credits_update_account('jon', status => 'frozen');
 SELECT pg_temp.fails($$SELECT credits_assign_plan('jon', 'daily')$$);
 SELECT count(*) AS subscriptions FROM credits_subscriptions WHERE external_id = 'jon';
 SELECT pg_temp.fails($$SELECT credits_run_due(0)$$);
+-- Everything a plan will grant later must fit the account now: a rollover
+-- cap of 0.5 on a scale-0 account would fail at every renewal.
+SELECT code FROM credits_create_plan('half', 'x', 10, 'day', rollover => '0.5');
+SELECT status FROM credits_update_account('jon', status => 'active');
+SELECT pg_temp.fails($$SELECT credits_assign_plan('jon', 'half')$$);
+SELECT pg_temp.fails($$SELECT credits_assign_plan('jon', 'half', start_mode => 'next_period')$$);
+SELECT count(*) AS subscriptions FROM credits_subscriptions WHERE external_id = 'jon';
 
 -- Plans belong to a tenant.
 SET credits.tenant = 'other';
@@ -208,9 +215,10 @@ SELECT plan_code, external_id FROM credits_assign_plan('ann', 'daily');
 SELECT amount FROM allocations;
 SET credits.tenant = 'default';
 
--- An account whose due work fails (here its subscription names a plan that
--- is gone, written past the guard triggers) gets a WARNING and is skipped;
--- the other accounts' work is done.
+-- A renewal that fails (here the subscription names a plan that is gone,
+-- written past the guard triggers) gets a WARNING and is left for later: the
+-- account's other due work is done (its allocation expires), and so is the
+-- other accounts'.
 SELECT external_id FROM credits_create_account('kim');
 SELECT plan_code FROM credits_assign_plan('kim', 'daily');
 SELECT external_id FROM credits_create_account('lea');
@@ -220,10 +228,23 @@ UPDATE credits_subscription SET plan_id = 'pln_gone'
  WHERE account_id = (SELECT id FROM credits_accounts WHERE external_id = 'kim');
 RESET session_replication_role;
 SELECT pg_temp.travel('1 day');
-SET client_min_messages = error;  -- the WARNING names kim's generated id
+SET client_min_messages = error;  -- the WARNINGs name kim's generated id
 SELECT * FROM credits_run_due();
-RESET client_min_messages;
 SELECT external_id, count(*) AS allocations FROM allocations WHERE external_id IN ('kim', 'lea')
  GROUP BY 1 ORDER BY 1;
+SELECT status FROM credits_grants WHERE external_id = 'kim';
+
+-- Nor does it block the account: everything else works, with a WARNING
+-- until the plan is fixed.
+SELECT external_id, balance FROM credits_credit('kim', 10);
+SELECT external_id, balance FROM credits_debit('kim', 3);
+SELECT status FROM credits_cancel((SELECT id FROM credits_reserve('kim', 2)));
+SELECT status FROM credits_freeze('kim', 'review');
+SELECT status FROM credits_unfreeze('kim');
+SELECT status FROM credits_update_account('kim', name => 'Kim');
+SELECT ok FROM credits_apply('[{"op": "debit", "account": "kim", "amount": 1}]');
+SELECT status FROM credits_cancel_plan('kim');
+RESET client_min_messages;
+SELECT balance FROM credits_balance('kim');
 
 SELECT * FROM credits_verify();

@@ -26,14 +26,16 @@ DROP ROLE IF EXISTS credits_upgrade_app;
 RESET client_min_messages;
 CREATE ROLE credits_upgrade_app;
 GRANT EXECUTE ON FUNCTION credits_credit(text, numeric, text, text, text, jsonb),
-                          credits_create_account(text, text, text, jsonb, text, int, numeric, numeric, text)
+                          credits_create_account(text, text, text, jsonb, text, int, numeric, numeric, text),
+                          credits_verify(text)
    TO credits_upgrade_app;
 
 ALTER EXTENSION credits UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'credits';
 SELECT p.oid::regprocedure AS function, has_function_privilege('credits_upgrade_app', p.oid, 'EXECUTE') AS granted
-  FROM pg_proc p WHERE p.proname IN ('credits_credit', 'credits_create_account', 'credits_update_account')
- ORDER BY 1::text;
+  FROM pg_proc p WHERE p.proname IN ('credits_credit', 'credits_create_account', 'credits_update_account',
+                                     'credits_verify')
+ ORDER BY p.proname;
 SELECT * FROM credits_verify();
 
 -- Old rows read and write like new ones.
@@ -56,5 +58,23 @@ SELECT plan_code FROM credits_assign_plan('legacy', 'basic');
 SELECT balance FROM credits_balance('legacy');
 SELECT * FROM credits_verify();
 
+DROP EXTENSION credits;
+
+-- 0.4.0 to 0.5.0 on its own: the views become security barriers, the DDL
+-- guard and role bindings arrive, and the replaced credits_verify keeps its
+-- grants.
+CREATE EXTENSION credits VERSION '0.4.0';
+SELECT external_id, balance FROM credits_create_account('kept', initial_balance => 7);
+GRANT EXECUTE ON FUNCTION credits_verify(text) TO credits_upgrade_app;
+ALTER EXTENSION credits UPDATE TO '0.5.0';
+SELECT extversion FROM pg_extension WHERE extname = 'credits';
+SELECT p.oid::regprocedure AS function, has_function_privilege('credits_upgrade_app', p.oid, 'EXECUTE') AS granted
+  FROM pg_proc p WHERE p.proname = 'credits_verify';
+SELECT c.relname, c.reloptions FROM pg_class c
+ WHERE c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace AND c.relname LIKE 'credits\_%'
+ ORDER BY 1;
+SELECT evtname, evtenabled, evttags FROM pg_event_trigger;
+SELECT external_id, balance FROM credits_debit('kept', 2);
+SELECT * FROM credits_verify();
 DROP EXTENSION credits;
 DROP ROLE credits_upgrade_app;

@@ -7,7 +7,7 @@
 #include "ledger.h"
 #include "lifecycle.h"
 #include "results.h"
-#include "settings.h"
+#include "tenants.h"
 #include "spi.h"
 
 #include <initializer_list>
@@ -17,7 +17,7 @@ using namespace credits;
 namespace {
 
 spi::Statement insert_account{
-    "INSERT INTO credits_account (id, tenant, external_id, owner_id, name, email, unit, scale, balance, reserved,"
+    "INSERT INTO @extschema@.credits_account (id, tenant, external_id, owner_id, name, email, unit, scale, balance, reserved,"
     " overdraft_limit, status, metadata, entry_count, created_at, updated_at, default_grant_ttl, min_credit_amount)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, 'active', $10, 0, $11, $11, $12, $13)"
     " ON CONFLICT (tenant, external_id) DO NOTHING",
@@ -25,14 +25,14 @@ spi::Statement insert_account{
     {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT2OID, NUMERICOID, JSONBOID, TIMESTAMPTZOID,
      INTERVALOID, NUMERICOID}};
 
-spi::Statement account_view_row{"SELECT * FROM credits_accounts WHERE id = $1", 1, {TEXTOID}};
+spi::Statement account_view_row{"SELECT * FROM @extschema@.credits_accounts WHERE id = $1", 1, {TEXTOID}};
 
 spi::Statement balance_view_row{
-    "SELECT id, external_id, balance, reserved, available, unit, updated_at FROM credits_accounts WHERE id = $1", 1,
+    "SELECT id, external_id, balance, reserved, available, unit, updated_at FROM @extschema@.credits_accounts WHERE id = $1", 1,
     {TEXTOID}};
 
 std::string_view external_id_arg(FunctionCallInfo fcinfo, int argno) {
-    std::string_view id = args::required_text(fcinfo, argno, "external_id");
+    std::string_view id = args::required_identifier(fcinfo, argno, "external_id");
     if (ids::has_shape(id, "acc_"))
         fail(sqlstate::invalid_parameter, "external_id must not look like an internal account id",
              format("\"%s\" has the shape acc_<ULID> reserved for ids that credits generates.", args::cstr(id)));
@@ -40,7 +40,7 @@ std::string_view external_id_arg(FunctionCallInfo fcinfo, int argno) {
 }
 
 std::optional<std::string_view> email_arg(FunctionCallInfo fcinfo, int argno) {
-    auto email = args::string(fcinfo, argno, "email", 320);
+    auto email = args::identifier(fcinfo, argno, "email", 320);
     if (!email) return email;
     size_t at = email->find('@');
     bool plausible = at != std::string_view::npos && at > 0 && at + 1 < email->size() &&
@@ -95,7 +95,7 @@ Decimal non_negative_arg(FunctionCallInfo fcinfo, int argno, const char *name) {
 }  // namespace
 
 CREDITS_FUNCTION(credits_current_tenant) {
-    std::string_view tenant = settings::tenant();
+    std::string_view tenant = tenants::current();
     PG_RETURN_TEXT_P(cstring_to_text_with_len(tenant.data(), tenant.size()));
 }
 
@@ -107,25 +107,24 @@ CREDITS_FUNCTION(credits_create_account) {
     auto name = args::string(fcinfo, 1, "name", args::max_key_length);
     auto email = email_arg(fcinfo, 2);
     auto metadata = args::json_object(fcinfo, 3, "metadata");
-    std::string_view unit = args::string(fcinfo, 4, "unit", 32).value_or("credits");
-    if (unit.empty()) fail(sqlstate::invalid_parameter, "unit must not be empty");
+    std::string_view unit = args::identifier(fcinfo, 4, "unit", 32).value_or("credits");
     int scale = scale_arg(fcinfo, 5);
     const char *label = args::cstr(external_id);
     Units overdraft_limit = to_units(non_negative_arg(fcinfo, 6, "overdraft_limit"), scale, "overdraft_limit", label);
     Units initial_balance = to_units(non_negative_arg(fcinfo, 7, "initial_balance"), scale, "initial_balance", label);
-    auto owner_id = args::string(fcinfo, 8, "owner_id", args::max_key_length);
+    auto owner_id = args::identifier(fcinfo, 8, "owner_id");
     auto ttl = ttl_arg(fcinfo, 9);
     std::optional<Datum> min_credit;
     if (args::given(fcinfo, 10)) min_credit = min_credit_arg(fcinfo, 10, scale, label);
 
     spi::begin(fcinfo);
     tables::Session s;
-    tables::open(s, tables::extension_schema(fcinfo));
+    tables::open(s, fcinfo);
     account_attnum(s, AccountColumn::id);  // an out-of-date schema says so here
     ids::Id id = ids::make("acc_");
     uint64 inserted = spi::run(insert_account, spi::Params()
                                                    .add_text(id.view())
-                                                   .add_text(settings::tenant())
+                                                   .add_text(tenants::current())
                                                    .add_text(external_id)
                                                    .add_text(owner_id)
                                                    .add_text(name)
@@ -140,7 +139,7 @@ CREDITS_FUNCTION(credits_create_account) {
     if (inserted == 0)
         fail(sqlstate::duplicate_account, format("account \"%s\" already exists", label),
              format("Tenant \"%s\" already has an account with that external_id.",
-                    args::cstr(settings::tenant())));
+                    args::cstr(tenants::current())));
     if (initial_balance > 0) {
         Account account = lock_account(s, id.view());
         post(s, account, Movement{EntryType::Credit, initial_balance, std::string_view("initial balance"),
@@ -180,7 +179,7 @@ CREDITS_FUNCTION(credits_update_account) {
 
     spi::begin(fcinfo);
     tables::Session s;
-    tables::open(s, tables::extension_schema(fcinfo));
+    tables::open(s, fcinfo);
     Account account = lock_account(s, account_ref);
     auto col = [&](AccountColumn c) { return account_attnum(s, c); };
     tables::Values changes = tables::new_values(tables::rel(s, tables::TableId::Account));
@@ -218,7 +217,7 @@ Datum set_status(FunctionCallInfo fcinfo, std::initializer_list<Status> from, St
     auto reason = args::string(fcinfo, 1, "reason");
     spi::begin(fcinfo);
     tables::Session s;
-    tables::open(s, tables::extension_schema(fcinfo));
+    tables::open(s, fcinfo);
     Account account = lock_account(s, account_ref);
     bool allowed = account.status == to;
     for (Status st : from) allowed = allowed || account.status == st;

@@ -2,11 +2,12 @@
 
 #include "args.h"
 #include "errors.h"
+#include "guard.h"
 #include "ids.h"
 #include "grants.h"
 #include "plans.h"
 #include "reservations.h"
-#include "settings.h"
+#include "tenants.h"
 #include "spi.h"
 
 namespace credits {
@@ -38,19 +39,30 @@ const Indexes &indexes_of(tables::Session &s) {
     return indexes;
 }
 
+struct TenantFilter {
+    AttrNumber attnum;
+    std::string_view tenant;
+};
+
+bool in_tenant(TupleTableSlot *row, const void *context) {
+    auto *f = static_cast<const TenantFilter *>(context);
+    return tables::text_value(row, f->attnum) == f->tenant;
+}
+
 TupleTableSlot *lock_row_by_id(tables::Session &s, std::string_view id, std::optional<std::string_view> tenant,
                                tables::Wait wait) {
     Datum key = tables::text_datum(id);
-    TupleTableSlot *slot = tables::lock_by_index(s, tables::TableId::Account, indexes_of(s).pkey, &key, 1, wait);
-    // Another tenant's account is as good as absent (its lock is held until
-    // the call ends, like any row a query locks).
-    if (slot && tenant && tables::text_value(slot, account_attnum(s, AccountColumn::tenant)) != *tenant) return nullptr;
-    return slot;
+    // Another tenant's account is as good as absent, and is never locked (an
+    // account's tenant never changes, so the version found decides).
+    TenantFilter f{account_attnum(s, AccountColumn::tenant), tenant.value_or("")};
+    tables::Filter filter;
+    if (tenant) filter = tables::Filter{in_tenant, &f};
+    return tables::lock_by_index(s, tables::TableId::Account, indexes_of(s).pkey, &key, 1, wait, filter);
 }
 
 // The locked row of the account, or nullptr when the tenant has none.
 TupleTableSlot *lock_row(tables::Session &s, std::string_view account) {
-    std::string_view tenant = settings::tenant();
+    std::string_view tenant = tenants::current();
     if (ids::has_shape(account, "acc_"))
         return lock_row_by_id(s, ids::canonical(account).view(), tenant, tables::Wait::Block);
     Datum keys[] = {tables::text_datum(tenant), tables::text_datum(account)};
@@ -92,9 +104,9 @@ Account bring_up_to_date(tables::Session &s, Account a) {
     return a;
 }
 
-spi::Statement id_by_id{"SELECT id FROM credits_account WHERE id = $1 AND tenant = $2", 2, {TEXTOID, TEXTOID}};
+spi::Statement id_by_id{"SELECT id FROM @extschema@.credits_account WHERE id = $1 AND tenant = $2", 2, {TEXTOID, TEXTOID}};
 
-spi::Statement id_by_external_id{"SELECT id FROM credits_account WHERE tenant = $1 AND external_id = $2", 2,
+spi::Statement id_by_external_id{"SELECT id FROM @extschema@.credits_account WHERE tenant = $1 AND external_id = $2", 2,
                                  {TEXTOID, TEXTOID}};
 
 }  // namespace
@@ -109,11 +121,45 @@ std::optional<Datum> nullable_timestamp(TimestampTz t) {
     return TimestampTzGetDatum(t);
 }
 
+namespace {
+
+// A plan renewal runs in a subtransaction of its own, on a copy of the
+// account: one that fails (a plan that no longer fits the account, a balance
+// that would leave its range, a damaged row) is reported with a WARNING and
+// tried again on the next touch and by the scheduler, and never blocks the
+// account's other operations. Expiries are not optional, so they run as
+// part of the operation.
+int renew_isolated(tables::Session &s, Account &a) {
+    tables::flush(s);  // the renewal reads what this call has written
+    Account copy = a;
+    int renewed = 0;
+    ErrorData *error = in_subtransaction([&] {
+        tables::Session own;
+        tables::open(own, s.schema);
+        own.function = s.function;
+        renewed = plans::renew(own, copy);
+        tables::close(own);
+    });
+    if (!error) {
+        a = copy;
+        return renewed;
+    }
+    ereport(WARNING, (errcode(error->sqlerrcode),
+                      errmsg("credits: the plan renewal of account %s failed: %s", a.external_id, error->message),
+                      errdetail("Its other operations go on; the renewal is tried again when it is touched and by "
+                                "credits_run_due()."),
+                      errhint("Assign the account a plan that fits it, or cancel its plan.")));
+    FreeErrorData(error);
+    return 0;
+}
+
+}  // namespace
+
 CaughtUp catch_up(tables::Session &s, Account &a) {
     TimestampTz now = GetCurrentTransactionStartTimestamp();
     CaughtUp done{0, 0, 0};
     if (a.next_hold_expiry <= now) done.expired_holds = settle_expired_holds(s, a, PG_INT32_MAX);
-    if (a.next_renewal <= now) done.renewals = plans::renew(s, a);
+    if (a.next_renewal <= now) done.renewals = renew_isolated(s, a);
     if (a.next_grant_expiry <= now) done.expired_grants = grants::settle_expired(s, a, PG_INT32_MAX);
     if (a.changed) save_account(s, a);
     return done;
@@ -144,7 +190,7 @@ std::string_view account_arg(FunctionCallInfo fcinfo, int argno) {
 
 void account_not_found(std::string_view account) {
     fail(sqlstate::account_not_found, format("account \"%s\" does not exist", args::cstr(account)),
-         format("No account has that id or external_id in tenant \"%s\".", args::cstr(settings::tenant())),
+         format("No account has that id or external_id in tenant \"%s\".", args::cstr(tenants::current())),
          "Set credits.tenant if the account belongs to another tenant.");
 }
 
@@ -156,7 +202,7 @@ Account lock_account(tables::Session &s, std::string_view account) {
 
 std::optional<Account> lock_account_by_id(tables::Session &s, std::string_view id, LockOptions options) {
     std::optional<std::string_view> tenant;
-    if (!options.any_tenant) tenant = settings::tenant();
+    if (!options.any_tenant) tenant = tenants::current();
     TupleTableSlot *row = lock_row_by_id(s, id, tenant, options.wait);
     if (!row) return std::nullopt;
     Account a = load(s, row);
@@ -180,7 +226,7 @@ void save_account(tables::Session &s, Account &a, tables::Values *extra) {
 
 const char *resolve_account_id(tables::Session &s, std::string_view account) {
     if (ids::has_shape(account, "acc_")) return pstrdup(ids::canonical(account).text);
-    Datum keys[] = {tables::text_datum(settings::tenant()), tables::text_datum(account)};
+    Datum keys[] = {tables::text_datum(tenants::current()), tables::text_datum(account)};
     TupleTableSlot *row =
         tables::find_by_index(s, tables::TableId::Account, indexes_of(s).tenant_external_id, keys, 2);
     if (!row) account_not_found(account);
@@ -190,7 +236,7 @@ const char *resolve_account_id(tables::Session &s, std::string_view account) {
 }
 
 const char *find_account_id(std::string_view account) {
-    std::string_view tenant = settings::tenant();
+    std::string_view tenant = tenants::current();
     uint64 found = ids::has_shape(account, "acc_")
                        ? spi::run(id_by_id, spi::Params().add_text(ids::canonical(account).view()).add_text(tenant))
                        : spi::run(id_by_external_id, spi::Params().add_text(tenant).add_text(account));

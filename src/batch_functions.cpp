@@ -88,6 +88,21 @@ struct Object {
         return s;
     }
 
+    // Free text (args::check_text).
+    std::optional<std::string_view> text(Field f) const {
+        auto s = string(f);
+        if (s) args::check_text(*s, field_names[f]);
+        return s;
+    }
+
+    // An identifier-like value that is stored (args::check_identifier).
+    std::optional<std::string_view> identifier(Field f) const {
+        auto s = string(f, args::max_key_length);
+        if (s) args::check_identifier(*s, field_names[f]);
+        return s;
+    }
+
+    // A reference to an account, a reservation or a transaction.
     std::string_view required(Field f) const {
         auto s = string(f, args::max_key_length);
         if (!s || s->empty()) fail(sqlstate::invalid_parameter, format("%s is required", field_names[f]));
@@ -97,6 +112,7 @@ struct Object {
     std::optional<std::string_view> key() const {
         auto k = string(f_idempotency_key, args::max_key_length);
         if (k && k->empty()) fail(sqlstate::invalid_parameter, "idempotency_key must not be empty");
+        if (k) args::check_identifier(*k, "idempotency_key");
         return k;
     }
 
@@ -121,15 +137,24 @@ struct Object {
         if (!v) return std::nullopt;
         if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
             fail(sqlstate::invalid_parameter, "metadata must be a JSON object");
-        return JsonbPGetDatum(JsonbValueToJsonb(const_cast<JsonbValue *>(v)));
+        Jsonb *json = JsonbValueToJsonb(const_cast<JsonbValue *>(v));
+        args::check_metadata(json, "metadata");
+        return JsonbPGetDatum(json);
     }
 
+    // A whole JSON number within int: 2.5 or -0.4 are refused, not rounded.
     int integer(Field f) const {
         const JsonbValue *v = get(f);
         if (!v) return 0;
         bool bad = v->type != jbvNumeric;
+        if (!bad) {
+            const char *digits = numeric_normalize(v->val.numeric);
+            bad = strchr(digits, '.') != nullptr || numeric_is_nan(v->val.numeric) || numeric_is_inf(v->val.numeric);
+        }
         int32 value = bad ? 0 : numeric_int4_opt_error(v->val.numeric, &bad);
-        if (bad) fail(sqlstate::invalid_parameter, format("%s must be an integer", field_names[f]));
+        if (bad)
+            fail(sqlstate::invalid_parameter, format("%s must be a whole number", field_names[f]),
+                 format("It must be an integer between %d and %d.", PG_INT32_MIN, PG_INT32_MAX));
         return value;
     }
 
@@ -154,27 +179,19 @@ std::optional<Datum> try_input(PGFunction input, std::string_view text) {
     return std::nullopt;
 }
 
-// expires_at, else now + expires_in, else nullopt.
+// expires_at, else now + expires_in (an interval string or a number of
+// seconds), else nullopt; the rules of args::expiry_at and expiry_after.
 std::optional<TimestampTz> expiry(const Object &o) {
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
     if (auto at = o.string(f_expires_at, 64)) {
         auto value = try_input(timestamptz_in, *at);
         if (!value)
             fail(sqlstate::invalid_parameter, "expires_at is not a timestamp",
                  format("expires_at is \"%s\".", args::cstr(*at)));
-        TimestampTz t = DatumGetTimestampTz(*value);
-        if (TIMESTAMP_NOT_FINITE(t) || t <= now) fail(sqlstate::invalid_parameter, "expires_at must be in the future");
-        return t;
+        return args::expiry_at(DatumGetTimestampTz(*value), "expires_at");
     }
     const JsonbValue *in = o.get(f_expires_in);
     if (!in) return std::nullopt;
-    if (in->type == jbvNumeric) {  // seconds
-        double seconds = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(in->val.numeric)));
-        if (!(seconds > 0 && seconds < 1e10))
-            fail(sqlstate::invalid_parameter, "expires_in must be a positive interval",
-                 format("expires_in is %g seconds.", seconds));
-        return now + static_cast<TimestampTz>(seconds * USECS_PER_SEC);
-    }
+    if (in->type == jbvNumeric) return args::expiry_after_seconds(in->val.numeric, "expires_in");
     if (in->type != jbvString)
         fail(sqlstate::invalid_parameter, "expires_in must be an interval string or a number of seconds");
     std::string_view text(in->val.string.val, in->val.string.len);
@@ -182,12 +199,7 @@ std::optional<TimestampTz> expiry(const Object &o) {
     if (!span)
         fail(sqlstate::invalid_parameter, "expires_in is not an interval",
              format("expires_in is \"%s\".", args::cstr(text)));
-    TimestampTz until =
-        DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(now), *span));
-    if (until <= now || TIMESTAMP_NOT_FINITE(until))
-        fail(sqlstate::invalid_parameter, "expires_in must be a positive interval",
-             format("expires_in is \"%s\".", args::cstr(text)));
-    return until;
+    return args::expiry_after(DatumGetIntervalP(*span), "expires_in");
 }
 
 ops::Request parse(JsonbValue element) {
@@ -213,8 +225,8 @@ ops::Request parse(JsonbValue element) {
         case ops::Kind::Reserve:
             r.account = o.required(f_account);
             r.amount = o.required_amount(Sign::Positive);
-            r.description = o.string(f_description);
-            r.reference = o.string(f_reference, args::max_key_length);
+            r.description = o.text(f_description);
+            r.reference = o.identifier(f_reference);
             r.idempotency_key = o.key();
             r.metadata = o.metadata();
             if (*kind == ops::Kind::Reserve)
@@ -222,19 +234,19 @@ ops::Request parse(JsonbValue element) {
             if (*kind == ops::Kind::Credit) {
                 r.grant_expires_at = expiry(o).value_or(no_expiry);
                 r.priority = o.integer(f_priority);
-                r.category = o.string(f_category, args::max_key_length);
+                r.category = o.identifier(f_category);
             }
             break;
         case ops::Kind::Adjust:
             r.account = o.required(f_account);
             r.amount = o.required_amount(Sign::NonZero);
-            r.description = o.string(f_reason);
+            r.description = o.text(f_reason);
             r.idempotency_key = o.key();
             break;
         case ops::Kind::Confirm:
             r.target = o.required(f_reservation);
             r.amount = o.amount(Sign::Positive);
-            r.description = o.string(f_description);
+            r.description = o.text(f_description);
             r.metadata = o.metadata();
             r.on_excess = on_excess_arg(o.string(f_on_excess, 32));
             break;
@@ -244,7 +256,7 @@ ops::Request parse(JsonbValue element) {
         case ops::Kind::Reverse:
             r.target = o.required(f_transaction);
             r.amount = o.amount(Sign::Positive);
-            r.description = o.string(f_reason);
+            r.description = o.text(f_reason);
             r.idempotency_key = o.key();
             r.force = o.boolean(f_force);
             break;
@@ -252,8 +264,8 @@ ops::Request parse(JsonbValue element) {
             r.account = o.required(f_from_account);
             r.to_account = o.required(f_to_account);
             r.amount = o.required_amount(Sign::Positive);
-            r.description = o.string(f_description);
-            r.reference = o.string(f_reference, args::max_key_length);
+            r.description = o.text(f_description);
+            r.reference = o.identifier(f_reference);
             r.idempotency_key = o.key();
             r.metadata = o.metadata();
             break;
@@ -350,7 +362,7 @@ CREDITS_FUNCTION(credits_apply) {
             values[7] = units_to_numeric(o.available, o.scale);
             nulls[6] = nulls[7] = false;
         }
-        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+        results::put_row(rsinfo, values, nulls);
     }
     return (Datum)0;
 }

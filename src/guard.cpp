@@ -86,6 +86,11 @@ ErrorData *run_in_subtransaction(void (*body)(void *), void *context) {
     PG_END_TRY();
     MemoryContextSwitchTo(caller);
     CurrentResourceOwner = owner;
+    // A cancel, and the errors that doom the whole transaction (a
+    // serialization failure, a deadlock), are never the body's to absorb.
+    if (error && (error->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+                  ERRCODE_TO_CATEGORY(error->sqlerrcode) == ERRCODE_TRANSACTION_ROLLBACK))
+        ReThrowError(error);
     return error;
 }
 

@@ -25,7 +25,9 @@ Error current_error();
 
 // Runs body(context) in a subtransaction of its own: kept if it returns,
 // rolled back if it raises an error (a C++ exception counts). Returns that
-// error, copied into the caller's memory, or nullptr.
+// error, copied into the caller's memory, or nullptr. A cancel and the errors
+// of class 40 (serialization failure, deadlock) propagate: they end the
+// caller's transaction too.
 ErrorData *run_in_subtransaction(void (*body)(void *), void *context);
 
 template <typename F>

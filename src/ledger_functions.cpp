@@ -15,7 +15,7 @@ constexpr int max_page_size = 1000;
 
 // Through the view, so that the rows are exactly credits_entries rows.
 spi::Statement ledger_page{
-    "SELECT * FROM credits_entries"
+    "SELECT * FROM @extschema@.credits_entries"
     " WHERE account_id = $1 AND ($2::text IS NULL OR type = $2)"
     " AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)"
     " ORDER BY id DESC LIMIT $5 OFFSET $6",

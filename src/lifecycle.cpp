@@ -8,7 +8,7 @@ namespace credits {
 namespace {
 
 spi::Statement record_change{
-    "INSERT INTO credits_status_change (account_id, from_status, to_status, reason, changed_at)"
+    "INSERT INTO @extschema@.credits_status_change (account_id, from_status, to_status, reason, changed_at)"
     " VALUES ($1, $2, $3, $4, $5)",
     5, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID}};
 

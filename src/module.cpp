@@ -27,5 +27,5 @@ void _PG_init(void) {
     MarkGUCPrefixReserved("credits");
     RegisterXactCallback(on_xact, nullptr);
     RegisterSubXactCallback(on_subxact, nullptr);
-    credits::worker::register_if_configured();
+    credits::worker::register_if_preloaded();
 }

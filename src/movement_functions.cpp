@@ -14,7 +14,7 @@ ops::Request movement_request(FunctionCallInfo fcinfo, ops::Kind kind) {
     r.account = account_arg(fcinfo, 0);
     r.amount = args::decimal(fcinfo, 1, "amount", Sign::Positive);
     r.description = args::string(fcinfo, 2, "description");
-    r.reference = args::string(fcinfo, 3, "reference", args::max_key_length);
+    r.reference = args::identifier(fcinfo, 3, "reference");
     r.idempotency_key = args::idempotency_key(fcinfo, 4);
     r.metadata = args::json_object(fcinfo, 5, "metadata");
     return r;
@@ -32,7 +32,7 @@ CREDITS_FUNCTION(credits_credit) {
     ops::Request r = movement_request(fcinfo, ops::Kind::Credit);
     r.grant_expires_at = args::expiry(fcinfo, 7, 6).value_or(no_expiry);
     r.priority = args::int32_value(fcinfo, 8).value_or(0);
-    r.category = args::string(fcinfo, 9, "category", args::max_key_length);
+    r.category = args::identifier(fcinfo, 9, "category");
     return transaction_of(fcinfo, r);
 }
 
@@ -58,7 +58,7 @@ CREDITS_FUNCTION(credits_transfer) {
     r.to_account = args::required_text(fcinfo, 1, "to_account");
     r.amount = args::decimal(fcinfo, 2, "amount", Sign::Positive);
     r.description = args::string(fcinfo, 3, "description");
-    r.reference = args::string(fcinfo, 4, "reference", args::max_key_length);
+    r.reference = args::identifier(fcinfo, 4, "reference");
     r.idempotency_key = args::idempotency_key(fcinfo, 5);
     r.metadata = args::json_object(fcinfo, 6, "metadata");
 

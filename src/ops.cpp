@@ -269,7 +269,7 @@ Request request(Kind kind) {
 }
 
 void begin(Work &w, FunctionCallInfo fcinfo) {
-    tables::open(w.session, tables::extension_schema(fcinfo));
+    tables::open(w.session, fcinfo);
     w.accounts = NIL;
     w.resolved = nullptr;
 }

@@ -6,7 +6,7 @@
 #include "ids.h"
 #include "plans.h"
 #include "results.h"
-#include "settings.h"
+#include "tenants.h"
 #include "spi.h"
 
 #include <algorithm>
@@ -17,23 +17,23 @@ using namespace credits::plans;
 namespace {
 
 spi::Statement insert_plan{
-    "INSERT INTO credits_plan (id, tenant, code, name, allowance, period, rollover, metadata, created_at)"
+    "INSERT INTO @extschema@.credits_plan (id, tenant, code, name, allowance, period, rollover, metadata, created_at)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant, code) DO NOTHING",
     9, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, JSONBOID, TIMESTAMPTZOID}};
 
-spi::Statement plan_view_row{"SELECT * FROM credits_plans WHERE id = $1", 1, {TEXTOID}};
-spi::Statement subscription_view_row{"SELECT * FROM credits_subscriptions WHERE account_id = $1", 1, {TEXTOID}};
+spi::Statement plan_view_row{"SELECT * FROM @extschema@.credits_plans WHERE id = $1", 1, {TEXTOID}};
+spi::Statement subscription_view_row{"SELECT * FROM @extschema@.credits_subscriptions WHERE account_id = $1", 1, {TEXTOID}};
 
 [[noreturn]] void plan_not_found(std::string_view plan) {
     fail(sqlstate::plan_not_found, format("plan \"%s\" does not exist", args::cstr(plan)),
-         format("No plan has that id or code in tenant \"%s\".", args::cstr(settings::tenant())));
+         format("No plan has that id or code in tenant \"%s\".", args::cstr(tenants::current())));
 }
 
 }  // namespace
 
 // credits_create_plan(code, name, allowance, period, rollover, metadata)
 CREDITS_FUNCTION(credits_create_plan) {
-    std::string_view code = args::required_text(fcinfo, 0, "code");
+    std::string_view code = args::required_identifier(fcinfo, 0, "code");
     if (ids::has_shape(code, "pln_"))
         fail(sqlstate::invalid_parameter, "code must not look like a plan id",
              format("\"%s\" has the shape pln_<ULID> reserved for ids that credits generates.", args::cstr(code)));
@@ -49,11 +49,12 @@ CREDITS_FUNCTION(credits_create_plan) {
              "rollover is none, all, or the most that may roll over (a non-negative amount).");
     auto metadata = args::json_object(fcinfo, 5, "metadata");
 
+    tables::require_writable(fcinfo->flinfo->fn_oid);
     spi::begin(fcinfo);
     ids::Id id = ids::make("pln_");
     uint64 inserted = spi::run(insert_plan, spi::Params()
                                                 .add_text(id.view())
-                                                .add_text(settings::tenant())
+                                                .add_text(tenants::current())
                                                 .add_text(code)
                                                 .add_text(name)
                                                 .add(units_to_numeric(allowance.digits, allowance.decimals))
@@ -63,7 +64,7 @@ CREDITS_FUNCTION(credits_create_plan) {
                                                 .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())));
     if (inserted == 0)
         fail(sqlstate::duplicate_plan, format("plan \"%s\" already exists", args::cstr(code)),
-             format("Tenant \"%s\" already has a plan with that code.", args::cstr(settings::tenant())));
+             format("Tenant \"%s\" already has a plan with that code.", args::cstr(tenants::current())));
     return results::view_row(fcinfo, plan_view_row, id.text);
 }
 
@@ -82,12 +83,12 @@ CREDITS_FUNCTION(credits_assign_plan) {
 
     spi::begin(fcinfo);
     tables::Session s;
-    tables::open(s, tables::extension_schema(fcinfo));
+    tables::open(s, fcinfo);
     Account account = lock_account(s, account_ref);
     require_status(account, false, "new plans");
     std::optional<plans::Plan> plan = find_plan(s, plan_ref);
     if (!plan) plan_not_found(plan_ref);
-    to_units(plan->allowance, account.scale, "allowance", account.external_id);  // it must fit the account
+    require_fits(*plan, account);
 
     TimestampTz now = GetCurrentTransactionStartTimestamp();
     std::optional<Subscription> existing = find_subscription(s, account);
@@ -127,7 +128,7 @@ CREDITS_FUNCTION(credits_cancel_plan) {
     std::string_view account_ref = account_arg(fcinfo, 0);
     spi::begin(fcinfo);
     tables::Session s;
-    tables::open(s, tables::extension_schema(fcinfo));
+    tables::open(s, fcinfo);
     Account account = lock_account(s, account_ref);
     std::optional<Subscription> sub = find_subscription(s, account);
     if (!sub || !sub->active)

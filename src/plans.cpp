@@ -5,7 +5,7 @@
 #include "grants.h"
 #include "ids.h"
 #include "ledger.h"
-#include "settings.h"
+#include "tenants.h"
 
 extern "C" {
 #include "utils/datetime.h"
@@ -120,9 +120,14 @@ Units rolled_over(const Rollover &rule, Units unspent, int scale, const char *ac
 
 }  // namespace
 
+void require_fits(const Plan &plan, const Account &account) {
+    to_units(plan.allowance, account.scale, "allowance", account.external_id);
+    if (plan.rollover.kind == Rollover::Cap) to_units(plan.rollover.cap, account.scale, "rollover", account.external_id);
+}
+
 std::optional<Plan> find_plan(tables::Session &s, std::string_view id_or_code, bool any_tenant) {
     TupleTableSlot *row;
-    std::string_view tenant = settings::tenant();
+    std::string_view tenant = tenants::current();
     if (ids::has_shape(id_or_code, "pln_")) {
         row = by_key(s, tables::TableId::Plan, "credits_plan_pkey", ids::canonical(id_or_code).view());
         if (row && !any_tenant && tables::text_value(row, pc(s)[p_tenant]) != tenant) row = nullptr;

@@ -33,6 +33,11 @@ struct Plan {
     PeriodUnit period;
     Rollover rollover;
 };
+// CR008 unless every amount the plan will grant or roll over fits the
+// account's scale (checked when it is assigned, so that no renewal can fail
+// on it later).
+void require_fits(const Plan &plan, const Account &account);
+
 // By id (pln_...) or code, within the session's tenant (any_tenant: by id,
 // for background work).
 std::optional<Plan> find_plan(tables::Session &s, std::string_view id_or_code, bool any_tenant = false);

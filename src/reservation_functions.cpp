@@ -32,7 +32,7 @@ CREDITS_FUNCTION(credits_reserve) {
     r.amount = args::decimal(fcinfo, 1, "amount", Sign::Positive);
     r.expires_at = hold_expiry(fcinfo, 2, 3);
     r.description = args::string(fcinfo, 4, "description");
-    r.reference = args::string(fcinfo, 5, "reference", args::max_key_length);
+    r.reference = args::identifier(fcinfo, 5, "reference");
     r.idempotency_key = args::idempotency_key(fcinfo, 6);
     r.metadata = args::json_object(fcinfo, 7, "metadata");
 

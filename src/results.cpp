@@ -1,10 +1,25 @@
 #include "results.h"
 
+extern "C" {
+#include "access/detoast.h"
+}
+
 namespace credits::results {
 
 namespace {
 
 using tables::text_datum;
+
+// Replaces each value stored out of line by a copy of it in the current
+// memory context (a TOAST pointer is only good while its table and the
+// memory it was read into are).
+void fetch_out_of_line(TupleDesc desc, Datum *values, const bool *nulls) {
+    for (int i = 0; i < desc->natts; i++) {
+        if (nulls[i] || TupleDescAttr(desc, i)->attlen != -1) continue;
+        auto *value = reinterpret_cast<struct varlena *>(DatumGetPointer(values[i]));
+        if (VARATT_IS_EXTERNAL(value)) values[i] = PointerGetDatum(detoast_external_attr(value));
+    }
+}
 
 void set_text(Datum *values, bool *nulls, int i, std::optional<std::string_view> s) {
     nulls[i] = !s;
@@ -20,20 +35,33 @@ TupleDesc result_desc(FunctionCallInfo fcinfo) {
     return BlessTupleDesc(desc);
 }
 
+Datum composite(TupleDesc desc, Datum *values, bool *nulls) {
+    fetch_out_of_line(desc, values, nulls);
+    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+void put_row(ReturnSetInfo *rsinfo, Datum *values, bool *nulls) {
+    fetch_out_of_line(rsinfo->setDesc, values, nulls);
+    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
 Datum from_row(FunctionCallInfo fcinfo, const spi::Row &row) {
+    // Everything in the caller's memory: SPI's is freed by spi::end().
     MemoryContext old = MemoryContextSwitchTo(spi::caller_context());
     TupleDesc desc = result_desc(fcinfo);
-    if (desc->natts != row.desc->natts) elog(ERROR, "credits: result has %d columns, expected %d", row.desc->natts, desc->natts);
+    if (desc->natts != row.desc->natts)
+        elog(ERROR, "credits: result has %d columns, expected %d", row.desc->natts, desc->natts);
     Datum *values = static_cast<Datum *>(palloc(desc->natts * sizeof(Datum)));
     bool *nulls = static_cast<bool *>(palloc(desc->natts * sizeof(bool)));
     heap_deform_tuple(row.tuple, row.desc, values, nulls);
-    HeapTuple copy = heap_form_tuple(desc, values, nulls);  // copies the values out of SPI memory
+    Datum result = composite(desc, values, nulls);
     MemoryContextSwitchTo(old);
-    return HeapTupleGetDatum(copy);
+    return result;
 }
 
 Datum view_row(FunctionCallInfo fcinfo, spi::Statement &stmt, const char *id) {
-    spi::run(stmt, spi::Params().add_text(id));
+    if (spi::run(stmt, spi::Params().add_text(id)) != 1)
+        elog(ERROR, "credits: %s is missing from the view its function returns (a damaged row?)", id);
     Datum result = from_row(fcinfo, spi::row(0));
     spi::end();
     return result;
@@ -83,7 +111,7 @@ struct Row {
     void set_text(int i, std::optional<std::string_view> s) {
         if (s) set(i, text_datum(*s));
     }
-    Datum datum() const { return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)); }
+    Datum datum() const { return composite(desc, values, nulls); }
 };
 static_assert(std::is_trivially_destructible_v<Row>);
 
@@ -158,7 +186,7 @@ void materialize_rows(FunctionCallInfo fcinfo) {
     for (uint64 i = 0; i < SPI_processed; i++) {
         spi::Row row = spi::row(i);
         heap_deform_tuple(row.tuple, row.desc, values, nulls);
-        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+        put_row(rsinfo, values, nulls);
     }
 }
 

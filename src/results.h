@@ -9,6 +9,11 @@ namespace credits::results {
 // The function's declared composite result type, blessed.
 TupleDesc result_desc(FunctionCallInfo fcinfo);
 
+// A composite result that owns its values, in the current memory context:
+// values stored out of line (TOAST) are fetched into it, so the row outlives
+// the SPI call, the snapshot and the table it was read from.
+Datum composite(TupleDesc desc, Datum *values, bool *nulls);
+
 // Re-forms an SPI row (a view row) as the function's result, in the caller's
 // memory. Call before spi::end().
 Datum from_row(FunctionCallInfo fcinfo, const spi::Row &row);
@@ -44,6 +49,10 @@ Datum reversal(FunctionCallInfo fcinfo, const Account &account, const Movement &
 // A credits_transfer_result row.
 Datum transfer(FunctionCallInfo fcinfo, const Account &from, const Account &to, const Movement &movement,
                const Posting &posting, const Posting &to_posting);
+
+// Adds a row to a materialized set-returning function's result; like
+// composite(), its out-of-line values are fetched first.
+void put_row(ReturnSetInfo *rsinfo, Datum *values, bool *nulls);
 
 // Turns a set-returning function's SPI result into its materialized result.
 // Call before spi::end().

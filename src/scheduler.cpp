@@ -8,6 +8,7 @@
 #include "guard.h"
 #include "results.h"
 #include "spi.h"
+#include "tenants.h"
 
 #include <algorithm>
 #include <initializer_list>
@@ -16,23 +17,27 @@ using namespace credits;
 
 namespace {
 
-// Accounts with due work of each kind: $1 now, $2 at most this many.
+// Accounts with due work of each kind: $1 now, $2 at most this many, $3
+// only this tenant's (NULL: every tenant's).
+#define IN_TENANT " AND ($3::text IS NULL OR account_id IN (SELECT id FROM @extschema@.credits_account WHERE tenant = $3))"
 spi::Statement due_holds{
-    "SELECT DISTINCT account_id FROM credits_reservation WHERE status = 'pending' AND expires_at <= $1 LIMIT $2", 2,
-    {TIMESTAMPTZOID, INT4OID}};
+    "SELECT DISTINCT account_id FROM @extschema@.credits_reservation WHERE status = 'pending' AND expires_at <= $1"
+    IN_TENANT " LIMIT $2", 3, {TIMESTAMPTZOID, INT4OID, TEXTOID}};
 spi::Statement due_grants{
-    "SELECT DISTINCT account_id FROM credits_grant WHERE status = 'active' AND expires_at <= $1 AND remaining > held"
-    " LIMIT $2", 2,
-    {TIMESTAMPTZOID, INT4OID}};
+    "SELECT DISTINCT account_id FROM @extschema@.credits_grant"
+    " WHERE status = 'active' AND expires_at <= $1 AND remaining > held" IN_TENANT " LIMIT $2", 3,
+    {TIMESTAMPTZOID, INT4OID, TEXTOID}};
 spi::Statement due_renewals{
-    "SELECT account_id FROM credits_subscription WHERE status = 'active' AND current_period_end <= $1 LIMIT $2", 2,
-    {TIMESTAMPTZOID, INT4OID}};
+    "SELECT account_id FROM @extschema@.credits_subscription WHERE status = 'active' AND current_period_end <= $1"
+    IN_TENANT " LIMIT $2", 3, {TIMESTAMPTZOID, INT4OID, TEXTOID}};
+#undef IN_TENANT
 
 // Adds the ids a due-work query returns to `ids`.
-void collect(spi::Statement &query, int max, List **ids) {
+void collect(spi::Statement &query, int max, std::optional<std::string_view> tenant, List **ids) {
     uint64 n = spi::run(query, spi::Params()
                                    .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()))
-                                   .add(Int32GetDatum(max)));
+                                   .add(Int32GetDatum(max))
+                                   .add_text(tenant));
     for (uint64 i = 0; i < n; i++) *ids = lappend(*ids, const_cast<char *>(args::cstr(spi::row(i).string(1))));
 }
 
@@ -85,12 +90,16 @@ int max_arg(FunctionCallInfo fcinfo) {
 }
 
 // The due work of up to max (the first argument) accounts of each kind the
-// queries find.
+// queries find: of every tenant, or only of the current one for a role bound
+// to tenants.
 CaughtUp run_due(FunctionCallInfo fcinfo, std::initializer_list<spi::Statement *> kinds) {
     int max = max_arg(fcinfo);
+    tables::require_writable(fcinfo->flinfo->fn_oid);  // before any account's own subtransaction
+    std::optional<std::string_view> tenant;
+    if (tenants::caller_is_bound()) tenant = tenants::current();
     spi::begin(fcinfo);
     List *ids = NIL;
-    for (spi::Statement *query : kinds) collect(*query, max, &ids);
+    for (spi::Statement *query : kinds) collect(*query, max, tenant, &ids);
     CaughtUp done = catch_up_all(tables::extension_schema(fcinfo), ids);
     spi::end();
     return done;
@@ -107,7 +116,7 @@ CREDITS_FUNCTION(credits_run_due) {
     Datum values[] = {Int32GetDatum(done.expired_holds), Int32GetDatum(done.expired_grants),
                       Int32GetDatum(done.renewals)};
     bool nulls[] = {false, false, false};
-    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+    return results::composite(desc, values, nulls);
 }
 
 // credits_expire_reservations(max): the reservation part of it, as 0.2.0

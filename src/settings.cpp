@@ -1,5 +1,9 @@
 #include "settings.h"
 
+#include "args.h"
+#include "errors.h"
+#include "tenants.h"
+
 extern "C" {
 #include "miscadmin.h"
 }
@@ -8,16 +12,63 @@ namespace credits::settings {
 
 namespace {
 
-char *tenant_setting = nullptr;
+// What the check hook learnt about a credits.tenant value; PostgreSQL keeps
+// it with the value (through SET LOCAL, RESET and rollbacks alike).
+struct TenantExtra {
+    bool chosen;
+    bool valid;
+};
+
+char *tenant_value = nullptr;
+const TenantExtra *tenant_extra = nullptr;
+bool defining = false;  // the library is being loaded: values set before it are re-applied
 char *scheduler_database_setting = nullptr;
 int scheduler_interval_setting = 10;
 int scheduler_batch_setting = 1000;
 
-bool check_tenant(char **newval, void **, GucSource) {
-    size_t len = *newval ? strlen(*newval) : 0;
-    if (len == 0 || len > 255) {
-        GUC_check_errcode(MAKE_SQLSTATE('C', 'R', '0', '1', '2'));
-        GUC_check_errdetail("credits.tenant must be between 1 and 255 characters.");
+const char *tenant_problem(const char *value) {
+    if (strlen(value) > args::max_key_length) return "is longer than 255 bytes";
+    return args::identifier_problem(value);
+}
+
+// An invalid name is refused when it is set, and so is a tenant the role is
+// not bound to. A value set before the library was loaded cannot be refused
+// any more: it is kept, marked, and every use of it fails instead (never
+// silently another tenant).
+bool check_tenant(char **newval, void **extra, GucSource source) {
+    const char *value = *newval ? *newval : "";
+    const char *problem = tenant_problem(value);
+    bool chosen = source >= PGC_S_USER;
+    if (!defining) {
+        if (problem) {
+            GUC_check_errcode(sqlstate::invalid_parameter);
+            GUC_check_errdetail("credits.tenant %s.", problem);
+            return false;
+        }
+        if (chosen) {
+            if (const char *refused = tenants::setting_refused(value)) {
+                GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+                GUC_check_errmsg("%s", refused);
+                return false;
+            }
+        }
+    }
+    // PostgreSQL frees it with free() (guc.c's guc_malloc is not exported).
+    auto *e = static_cast<TenantExtra *>(malloc(sizeof(TenantExtra)));
+    if (!e) {
+        GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
+        return false;
+    }
+    *e = TenantExtra{chosen, problem == nullptr};
+    *extra = e;
+    return true;
+}
+
+void assign_tenant(const char *, void *extra) { tenant_extra = static_cast<const TenantExtra *>(extra); }
+
+bool check_database_name(char **newval, void **, GucSource) {
+    if (*newval && strlen(*newval) >= NAMEDATALEN) {
+        GUC_check_errdetail("A database name has at most %d bytes.", NAMEDATALEN - 1);
         return false;
     }
     return true;
@@ -26,15 +77,19 @@ bool check_tenant(char **newval, void **, GucSource) {
 }  // namespace
 
 void define() {
+    defining = true;
     DefineCustomStringVariable("credits.tenant", "Tenant whose accounts this session sees and creates.",
                                "Account lookups, new accounts and the views are scoped to this tenant.",
-                               &tenant_setting, "default", PGC_USERSET, 0, check_tenant, nullptr, nullptr);
-    // Read once at server start; a library loaded later cannot define it.
-    if (process_shared_preload_libraries_in_progress)
-        DefineCustomStringVariable("credits.scheduler_database",
-                                   "Database in which the credits background worker runs credits_run_due().",
-                                   "Empty (the default): no worker. Needs shared_preload_libraries = 'credits'.",
-                                   &scheduler_database_setting, "", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+                               &tenant_value, "default", PGC_USERSET, 0, check_tenant, assign_tenant, nullptr);
+    defining = false;
+    // Defined wherever the library is loaded (a PGC_POSTMASTER setting could
+    // only be defined while preloading), so that ALTER SYSTEM accepts it
+    // before shared_preload_libraries names credits; the worker reads it.
+    DefineCustomStringVariable("credits.scheduler_database",
+                               "Database in which the credits background worker runs credits_run_due().",
+                               "Empty (the default): the worker waits. Needs shared_preload_libraries = 'credits'.",
+                               &scheduler_database_setting, "", PGC_SIGHUP, 0, check_database_name, nullptr,
+                               nullptr);
     DefineCustomIntVariable("credits.scheduler_interval", "Seconds between the background worker's rounds.", nullptr,
                             &scheduler_interval_setting, 10, 1, 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr,
                             nullptr);
@@ -47,6 +102,8 @@ const char *scheduler_database() { return scheduler_database_setting ? scheduler
 int scheduler_interval() { return scheduler_interval_setting; }
 int scheduler_batch() { return scheduler_batch_setting; }
 
-std::string_view tenant() { return tenant_setting; }
+TenantSetting tenant_setting() {
+    return TenantSetting{tenant_value, tenant_extra && tenant_extra->chosen, !tenant_extra || tenant_extra->valid};
+}
 
 }  // namespace credits::settings

@@ -7,8 +7,14 @@ namespace credits::settings {
 
 void define();
 
-// credits.tenant: scopes every account lookup and every new row.
-std::string_view tenant();
+// credits.tenant: scopes every account lookup and every new row (through
+// tenants::current(), which holds it against the caller's bindings).
+struct TenantSetting {
+    std::string_view name;
+    bool chosen;  // set for the role, the client or the session (not a server or database default)
+    bool valid;   // false: a value set before the library was loaded that is no tenant name
+};
+TenantSetting tenant_setting();
 
 // The background scheduler (worker.cpp): the database it works in ("" for
 // no worker), seconds between rounds, and accounts per kind of work a round.

@@ -3,6 +3,7 @@
 #include "tables.h"
 
 extern "C" {
+#include "lib/stringinfo.h"
 #include "utils/datum.h"
 }
 
@@ -13,34 +14,45 @@ namespace {
 struct Call {
     MemoryContext caller;  // where results that outlive the call must go
     SubTransactionId subxact;
+    Oid schema;            // the extension's
 };
 
 constexpr int max_depth = 32;
 Call calls[max_depth];
 int depth = 0;
 
-// The override search path for the schema the extension lives in, built once.
-OverrideSearchPath *search_path = nullptr;
+// pg_catalog alone: no schema a caller can create objects in, no pg_temp.
+OverrideSearchPath catalog_only{NIL, true, false, 0};
 
-OverrideSearchPath *search_path_for(Oid schema) {
-    if (search_path == nullptr || linitial_oid(search_path->schemas) != schema) {
-        MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-        auto *path = static_cast<OverrideSearchPath *>(palloc0(sizeof(OverrideSearchPath)));
-        path->schemas = list_make1_oid(schema);
-        path->addCatalog = true;
-        path->addTemp = false;
-        MemoryContextSwitchTo(old);
-        search_path = path;  // a replaced path is a few bytes, kept for good
+// The statement's text with @extschema@ replaced by the quoted schema name.
+const char *in_schema(const char *sql, Oid schema) {
+    const char *marker = "@extschema@";
+    const char *name = quote_identifier(get_namespace_name(schema));
+    StringInfoData text;
+    initStringInfo(&text);
+    for (const char *p = sql; *p;) {
+        const char *at = strstr(p, marker);
+        if (!at) {
+            appendStringInfoString(&text, p);
+            break;
+        }
+        appendBinaryStringInfo(&text, p, static_cast<int>(at - p));
+        appendStringInfoString(&text, name);
+        p = at + strlen(marker);
     }
-    return search_path;
+    return text.data;
 }
 
-void prepare(Statement &stmt) {
-    SPIPlanPtr plan = SPI_prepare_cursor(stmt.sql, stmt.nargs, stmt.argtypes, CURSOR_OPT_GENERIC_PLAN);
+void prepare(Statement &stmt, Oid schema) {
+    if (stmt.plan) SPI_freeplan(stmt.plan);
+    stmt.plan = nullptr;
+    const char *sql = in_schema(stmt.sql, schema);
+    SPIPlanPtr plan = SPI_prepare_cursor(sql, stmt.nargs, stmt.argtypes, CURSOR_OPT_GENERIC_PLAN);
     if (plan == nullptr)
-        elog(ERROR, "credits: could not prepare \"%s\": %s", stmt.sql, SPI_result_code_string(SPI_result));
-    if (SPI_keepplan(plan) != 0) elog(ERROR, "credits: could not keep plan for \"%s\"", stmt.sql);
+        elog(ERROR, "credits: could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+    if (SPI_keepplan(plan) != 0) elog(ERROR, "credits: could not keep plan for \"%s\"", sql);
     stmt.plan = plan;
+    stmt.schema = schema;
 }
 
 }  // namespace
@@ -55,8 +67,8 @@ void begin_in_schema(Oid schema) {
     if (depth == max_depth) elog(ERROR, "credits: calls nested too deeply");
     MemoryContext caller = CurrentMemoryContext;
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "credits: SPI_connect failed");
-    PushOverrideSearchPath(search_path_for(schema));
-    calls[depth++] = Call{caller, GetCurrentSubTransactionId()};
+    PushOverrideSearchPath(&catalog_only);
+    calls[depth++] = Call{caller, GetCurrentSubTransactionId(), schema};
 }
 
 void end() {
@@ -71,7 +83,8 @@ void forget_calls_from(SubTransactionId subxact) {
 
 uint64 run(Statement &stmt, const Params &params, long limit) {
     Assert(params.count == stmt.nargs);
-    if (stmt.plan == nullptr) prepare(stmt);
+    Oid schema = calls[depth - 1].schema;
+    if (stmt.plan == nullptr || stmt.schema != schema) prepare(stmt, schema);
     if (SPI_tuptable != nullptr) {
         SPI_freetuptable(SPI_tuptable);
         SPI_tuptable = nullptr;

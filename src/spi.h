@@ -1,10 +1,12 @@
 // Running the extension's SQL through SPI with plans prepared once per backend.
 //
-// Every statement names extension objects without a schema: while a call runs,
-// the search path is exactly (pg_catalog, <extension schema>), pushed as an
-// override. That resolves our objects wherever the extension was installed,
-// keeps a caller's search_path from hijacking names or operators inside these
-// SECURITY DEFINER functions, and never forces cached plans to be re-analysed.
+// Nothing a caller creates can capture a name in these statements (DESIGN.md
+// section 12): while a call runs, the search path is exactly pg_catalog
+// (pushed as an override; not even pg_temp), so every operator, function and
+// type resolves there, and the statements name the extension's own objects
+// as @extschema@.name, which becomes the extension's schema when the
+// statement is prepared. A planted operator such as public.<(numeric,
+// integer) is never a candidate, whatever schema a caller can create in.
 #pragma once
 
 #include "pg.h"
@@ -16,12 +18,14 @@ namespace credits::spi {
 constexpr int max_params = 24;
 
 // One SQL statement of the extension. Declare it `static` next to the code
-// that runs it; it is prepared (generic plan, kept) on first use.
+// that runs it; it is prepared (generic plan, kept) on first use, and again
+// if the extension is found in another schema.
 struct Statement {
-    const char *sql;
+    const char *sql;  // our objects as @extschema@.name
     int nargs;
     Oid argtypes[max_params];
     SPIPlanPtr plan = nullptr;
+    Oid schema = InvalidOid;  // the plan's @extschema@
 };
 
 // Parameter values for one execution.

@@ -1,5 +1,7 @@
 #include "tables.h"
 
+#include "write_rules.h"
+
 extern "C" {
 #include "access/genam.h"
 #include "access/heapam.h"
@@ -29,136 +31,6 @@ static_assert(sizeof(table_names) / sizeof(table_names[0]) == static_cast<size_t
                     errhint("The installed credits library is newer than the schema: run ALTER EXTENSION credits UPDATE.")));
 }
 
-// What inserting index entries into one table needs, built once per backend
-// and rebuilt after any relcache invalidation of the table or its indexes.
-// The common case (plain column indexes, maybe partial) inserts with
-// index_insert() directly; anything else (expression or exclusion indexes,
-// deferrable uniqueness) goes through the executor's ExecInsertIndexTuples.
-struct CachedIndex {
-    Oid oid;
-    IndexInfo *info;
-    ExprState *predicate;      // null unless partial
-    AttrNumber not_null_only;  // the predicate is just "column IS NOT NULL": that column
-};
-struct IndexCache {
-    Oid relid;
-    bool stale;
-    bool use_executor;
-    int count;
-    CachedIndex *indexes;
-};
-IndexCache index_caches[static_cast<int>(TableId::count)];
-MemoryContext cache_context = nullptr;
-ExprContext *predicate_context = nullptr;
-
-void on_relcache_invalidation(Datum, Oid relid) {
-    // Only flag it: this can run in the middle of an insert that is still
-    // using the cache (e.g. from index_open), which must not see it freed.
-    for (IndexCache &c : index_caches) {
-        bool hit = relid == InvalidOid || relid == c.relid;
-        for (int i = 0; i < c.count && !hit; i++) hit = c.indexes[i].oid == relid;
-        if (hit) c.stale = true;
-    }
-}
-
-// The column of a predicate that is exactly "column IS NOT NULL" (the
-// common partial index, tested without the expression machinery).
-AttrNumber not_null_column(List *predicate) {
-    if (list_length(predicate) != 1 || !IsA(linitial(predicate), NullTest)) return InvalidAttrNumber;
-    auto *test = static_cast<NullTest *>(linitial(predicate));
-    if (test->nulltesttype != IS_NOT_NULL || !IsA(test->arg, Var)) return InvalidAttrNumber;
-    return reinterpret_cast<Var *>(test->arg)->varattno;
-}
-
-void build_index_cache(IndexCache &c, Relation rel) {
-    if (!cache_context) {
-        cache_context = AllocSetContextCreate(CacheMemoryContext, "credits index cache", ALLOCSET_SMALL_SIZES);
-        MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-        predicate_context = CreateStandaloneExprContext();
-        MemoryContextSwitchTo(old);
-        CacheRegisterRelcacheCallback(on_relcache_invalidation, 0);
-    }
-    if (c.indexes) pfree(c.indexes);
-    c = IndexCache{};
-
-    MemoryContext old = MemoryContextSwitchTo(cache_context);
-    List *oids = RelationGetIndexList(rel);
-    c.indexes = static_cast<CachedIndex *>(palloc0(sizeof(CachedIndex) * (list_length(oids) + 1)));
-    ListCell *cell;
-    foreach (cell, oids) {
-        Relation index = index_open(lfirst_oid(cell), RowExclusiveLock);
-        IndexInfo *info = BuildIndexInfo(index);
-        if (info->ii_Expressions != NIL || info->ii_ExclusionOps != nullptr || !index->rd_index->indimmediate)
-            c.use_executor = true;
-        ExprState *predicate = nullptr;
-        AttrNumber not_null_only = InvalidAttrNumber;
-        if (info->ii_Predicate != NIL) {
-            predicate = ExecInitQual(reinterpret_cast<List *>(expression_planner(
-                                         static_cast<Expr *>(copyObjectImpl(info->ii_Predicate)))),
-                                     nullptr);
-            not_null_only = not_null_column(info->ii_Predicate);
-        }
-        c.indexes[c.count++] = CachedIndex{lfirst_oid(cell), info, predicate, not_null_only};
-        index_close(index, NoLock);
-    }
-    MemoryContextSwitchTo(old);
-    c.relid = RelationGetRelid(rel);
-}
-
-void insert_with_executor(Session &s, Table &t, TupleTableSlot *slot) {
-    if (!t.indexes) {
-        if (!s.estate) s.estate = CreateExecutorState();
-        MemoryContext old = MemoryContextSwitchTo(s.estate->es_query_cxt);
-        t.indexes = makeNode(ResultRelInfo);
-        InitResultRelInfo(t.indexes, t.rel, 0, nullptr, 0);
-        ExecOpenIndices(t.indexes, false);
-        MemoryContextSwitchTo(old);
-    }
-    // update = false: the flag only feeds bottom-up deletion hints, and
-    // computing it needs a range table we do not have.
-    ExecInsertIndexTuples(t.indexes, slot, s.estate, false, false, nullptr, NIL);
-    ResetPerTupleExprContext(s.estate);
-}
-
-IndexCache &index_cache(Session &s, TableId id) {
-    IndexCache &c = index_caches[static_cast<int>(id)];
-    Relation rel = s.tables[static_cast<int>(id)].rel;
-    if (c.stale || c.relid != RelationGetRelid(rel)) build_index_cache(c, rel);
-    return c;
-}
-
-// Index entries for the rows in slots (their tts_tid set by the heap insert
-// or update), index by index.
-void insert_index_entries(Session &s, TableId id, TupleTableSlot **slots, int n) {
-    Table &t = s.tables[static_cast<int>(id)];
-    IndexCache &c = index_cache(s, id);
-    if (c.count == 0) return;
-    if (c.use_executor) {
-        for (int j = 0; j < n; j++) insert_with_executor(s, t, slots[j]);
-        return;
-    }
-    for (int i = 0; i < c.count; i++) {
-        const CachedIndex &ci = c.indexes[i];
-        if (!ci.info->ii_ReadyForInserts) continue;
-        Relation index = index_open(ci.oid, RowExclusiveLock);
-        for (int j = 0; j < n; j++) {
-            if (ci.not_null_only != InvalidAttrNumber) {
-                if (slot_attisnull(slots[j], ci.not_null_only)) continue;
-            } else if (ci.predicate) {
-                predicate_context->ecxt_scantuple = slots[j];
-                if (!ExecQual(ci.predicate, predicate_context)) continue;
-            }
-            Datum values[INDEX_MAX_KEYS];
-            bool isnull[INDEX_MAX_KEYS];
-            FormIndexDatum(ci.info, slots[j], nullptr, values, isnull);
-            index_insert(index, values, isnull, &slots[j]->tts_tid, t.rel,
-                         ci.info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO, false, ci.info);
-        }
-        index_close(index, NoLock);
-        ResetExprContext(predicate_context);
-    }
-}
-
 // Writes the rows insert() collected.
 void flush(Session &s, TableId id) {
     Table &t = s.tables[static_cast<int>(id)];
@@ -171,7 +43,7 @@ void flush(Session &s, TableId id) {
     } else {
         heap_multi_insert(t.rel, t.pending, t.npending, GetCurrentCommandId(true), 0, nullptr);
     }
-    insert_index_entries(s, id, t.pending, t.npending);
+    rules::insert_index_entries(s, id, t.pending, t.npending);
     for (int j = 0; j < t.npending; j++) ExecClearTuple(t.pending[j]);
     t.npending = 0;
     CommandCounterIncrement();  // what follows, in this call or after it, sees the rows
@@ -202,15 +74,30 @@ struct IndexScan {
 
 Oid extension_schema(FunctionCallInfo fcinfo) { return get_func_namespace(fcinfo->flinfo->fn_oid); }
 
+void require_writable(Oid function) {
+    if (XactReadOnly) PreventCommandIfReadOnly(psprintf("%s()", get_func_name(function)));
+}
+
+void open(Session &s, FunctionCallInfo fcinfo) {
+    require_writable(fcinfo->flinfo->fn_oid);
+    open(s, extension_schema(fcinfo));
+    s.function = fcinfo->flinfo->fn_oid;
+}
+
 void open(Session &s, Oid schema) {
     s.schema = schema;
+    s.function = InvalidOid;
     s.estate = nullptr;
     s.locked = NIL;
-    for (Table &t : s.tables) t = Table{nullptr, nullptr, nullptr, 0, 0, nullptr};
+    for (Table &t : s.tables) t = Table{nullptr, nullptr, nullptr, 0, 0, nullptr, false, false};
+}
+
+void flush(Session &s) {
+    for (int id = 0; id < static_cast<int>(TableId::count); id++) flush(s, static_cast<TableId>(id));
 }
 
 void close(Session &s) {
-    for (int id = 0; id < static_cast<int>(TableId::count); id++) flush(s, static_cast<TableId>(id));
+    flush(s);
     ListCell *cell;
     foreach (cell, s.locked) ExecDropSingleTupleTableSlot(static_cast<TupleTableSlot *>(lfirst(cell)));
     list_free(s.locked);
@@ -284,10 +171,15 @@ TupleTableSlot *find_by_index(Session &s, TableId t, Oid index_oid, const Datum 
     return take_first(begin_index_scan(s, t, index_oid, keys, nkeys));
 }
 
-TupleTableSlot *lock_by_index(Session &s, TableId t, Oid index_oid, const Datum *keys, int nkeys, Wait wait) {
+TupleTableSlot *lock_by_index(Session &s, TableId t, Oid index_oid, const Datum *keys, int nkeys, Wait wait,
+                              Filter filter) {
     IndexScan *scan = begin_index_scan(s, t, index_oid, keys, nkeys);
     Snapshot snapshot = RegisterSnapshot(scan->snapshot);  // the lock uses the snapshot that found the row
     TupleTableSlot *slot = take_first(scan);
+    if (slot && filter.keep && !filter.keep(slot, filter.context)) {
+        ExecDropSingleTupleTableSlot(slot);
+        slot = nullptr;
+    }
     if (!slot) {
         UnregisterSnapshot(snapshot);
         return nullptr;
@@ -386,8 +278,25 @@ Values &Values::set_text(AttrNumber attnum, std::optional<std::string_view> valu
     return value ? set(attnum, text_datum(*value)) : set_null(attnum);
 }
 
-void insert(Session &s, TableId t, const Values &row) {
-    Table &table_ref = table(s, t);
+namespace {
+
+// Before the first write to a table in a call: the transaction may write
+// (a background session checked before it began) and the table has nothing
+// only the executor could honour.
+Table &table_to_write(Session &s, TableId id) {
+    Table &t = table(s, id);
+    if (!t.written) {
+        if (OidIsValid(s.function)) require_writable(s.function);
+        rules::require_supported(s, id);
+        t.written = true;
+    }
+    return t;
+}
+
+}  // namespace
+
+void insert(Session &s, TableId t, Values &row) {
+    Table &table_ref = table_to_write(s, t);
     if (table_ref.npending == max_pending) flush(s, t);
     if (table_ref.npending == table_ref.capacity) {
         if (!table_ref.pending) {
@@ -396,19 +305,29 @@ void insert(Session &s, TableId t, const Values &row) {
         }
         table_ref.pending[table_ref.capacity++] = MakeSingleTupleTableSlot(table_ref.desc, &TTSOpsHeapTuple);
     }
-    HeapTuple tuple = heap_form_tuple(table_ref.desc, row.values, row.nulls);
-    ExecStoreHeapTuple(tuple, table_ref.pending[table_ref.npending++], true);
+    rules::fill_defaults(s, t, row);
+    TupleTableSlot *slot = table_ref.pending[table_ref.npending];
+    ExecStoreHeapTuple(heap_form_tuple(table_ref.desc, row.values, row.nulls), slot, true);
+    rules::check_new_row(s, t, slot, CMD_INSERT);
+    rules::finish_row(t);
+    table_ref.npending++;
 }
 
 void update(Session &s, TableId t, TupleTableSlot *slot, const Values &changes) {
-    Table &table_ref = table(s, t);
+    Table &table_ref = table_to_write(s, t);
+    rules::before_update(s, t);
     HeapTuple old = ExecFetchSlotHeapTuple(slot, false, nullptr);
-    HeapTuple tuple = heap_modify_tuple(old, RelationGetDescr(table_ref.rel), changes.values, changes.nulls,
-                                        changes.changed);
-    simple_heap_update(table_ref.rel, &slot->tts_tid, tuple);
-    // The slot now holds the new version, so the row can be updated again.
-    ExecForceStoreHeapTuple(tuple, slot, false);
-    if (!HeapTupleIsHeapOnly(tuple)) insert_index_entries(s, t, &slot, 1);
+    ItemPointerData old_tid = slot->tts_tid;
+    // The slot holds the new version from here on, so the row can be updated again.
+    ExecForceStoreHeapTuple(heap_modify_tuple(old, RelationGetDescr(table_ref.rel), changes.values, changes.nulls,
+                                              changes.changed),
+                            slot, true);
+    rules::check_new_row(s, t, slot, CMD_UPDATE);
+    HeapTuple tuple = ExecFetchSlotHeapTuple(slot, true, nullptr);
+    simple_heap_update(table_ref.rel, &old_tid, tuple);
+    slot->tts_tid = tuple->t_self;
+    rules::finish_row(t);
+    if (!HeapTupleIsHeapOnly(tuple)) rules::insert_index_entries(s, t, &slot, 1);
     CommandCounterIncrement();
 }
 

@@ -2,10 +2,12 @@
 //
 // A debit through SPI costs three executor start-ups; here it is one index
 // probe, one tuple lock, one heap insert and one (normally HOT) heap update,
-// done with the same table-AM and index calls the executor makes. Every index
-// on a table is kept, including ones a DBA adds (see insert_index_entries).
-// Triggers on these tables do not fire for these writes: the extension's own
-// guard triggers exist to stop other writers.
+// done with the same table-AM and index calls the executor makes. These
+// writes keep the executor's contract (DESIGN.md section 11): a read-only
+// transaction refuses them (25006), and write_rules.h keeps indexes,
+// defaults, generated columns, constraints and publications' rules, and
+// refuses what only the executor could honour. The extension's own guard
+// triggers exist to stop other writers and do not fire here.
 //
 // Resource discipline: relations, slots and the EState opened for a call are
 // released by close(); on an error, transaction abort releases them. Nothing
@@ -27,11 +29,14 @@ struct Table {
     int npending;             // slots are reused, `capacity` of them made so far
     int capacity;
     TupleDesc desc;           // an unpinned copy for those slots
+    bool written;             // write_rules::require_supported() passed
+    bool updated;             // write_rules::before_update() passed
 };
 
 // The tables one SQL call works on, opened on first use.
 struct Session {
     Oid schema;
+    Oid function;    // the SQL function writing (InvalidOid: background work)
     EState *estate;  // for index maintenance; created on first need
     List *locked;    // slots of the rows locked by lock_by_index()
     Table tables[static_cast<int>(TableId::count)];
@@ -40,9 +45,18 @@ struct Session {
 // The schema the extension lives in: that of the function being called.
 Oid extension_schema(FunctionCallInfo fcinfo);
 
+// 25006 (read_only_sql_transaction) in a read-only transaction, on a hot
+// standby included, naming `function`: nothing is written or locked.
+void require_writable(Oid function);
+
+// A session for the SQL function being called (which must be allowed to
+// write: require_writable), or for background work in `schema`.
+void open(Session &s, FunctionCallInfo fcinfo);
 void open(Session &s, Oid schema);
 // Releases what the call opened.
 void close(Session &s);
+// Writes the rows insert() has collected so far.
+void flush(Session &s);
 
 Table &table(Session &s, TableId id);
 inline Relation rel(Session &s, TableId id) { return table(s, id).rel; }
@@ -73,13 +87,20 @@ const Columns<N> &columns(Columns<N> &c, Relation rel) {
 
 enum class Wait { Block, Skip };
 
+// Decides on a row before it is locked (on columns no update changes):
+// false treats it as absent, so that it is never locked.
+struct Filter {
+    bool (*keep)(TupleTableSlot *row, const void *context) = nullptr;
+    const void *context = nullptr;
+};
+
 // Finds the row whose index key equals `keys` (one Datum per index column)
 // and locks it FOR NO KEY UPDATE, following the update chain as SELECT ...
 // FOR UPDATE does in READ COMMITTED. Returns a slot holding the locked row
-// version, which close() releases, or nullptr when there is none (or, with
-// Wait::Skip, when another transaction holds the lock).
+// version, which close() releases, or nullptr when there is none, the
+// filter refuses it, or (with Wait::Skip) another transaction holds it.
 TupleTableSlot *lock_by_index(Session &s, TableId t, Oid index, const Datum *keys, int nkeys,
-                              Wait wait = Wait::Block);
+                              Wait wait = Wait::Block, Filter filter = {});
 
 // Reads the row whose index key equals `keys` without locking it, with a
 // fresh snapshot. Release the slot with release_slot().
@@ -122,10 +143,11 @@ Values new_values(Relation rel);  // every column NULL and unchanged
 // Every write is followed by CommandCounterIncrement, so the reads that come
 // after it, in this call or in later statements, see it.
 
-// Inserts a row and its index entries. Rows are collected and written
+// Inserts a row and its index entries; the columns it leaves unset get what
+// an INSERT would give them (write_rules.h). Rows are collected and written
 // together (heap_multi_insert: one WAL record per page) before the next read
 // of the table through this session, and at close().
-void insert(Session &s, TableId t, const Values &row);
+void insert(Session &s, TableId t, Values &row);
 
 // Replaces the locked row version in `slot` by it with the changed columns;
 // index entries are added when the update could not be HOT. The slot then

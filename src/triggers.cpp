@@ -15,7 +15,10 @@ const char *event_name(TriggerEvent event) {
 }
 
 TriggerData *trigger_data(FunctionCallInfo fcinfo) {
-    if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "credits: not called as a trigger");
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        fail(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+             format("%s() is a trigger function", get_func_name(fcinfo->flinfo->fn_oid)),
+             "It guards the credits tables; it cannot be called.");
     return reinterpret_cast<TriggerData *>(fcinfo->context);
 }
 

@@ -5,27 +5,30 @@
 #include "guard.h"
 #include "results.h"
 #include "spi.h"
+#include "tenants.h"
 
 using namespace credits;
 
 namespace {
 
-// $1: one account id, or NULL for every account of every tenant.
+// $1: one account id, or NULL for every account; $2: their tenant, or NULL
+// for every tenant. Rows of another scope never enter (the IN conditions).
 spi::Statement findings{R"SQL(
 WITH accounts AS (
-    SELECT * FROM credits_account WHERE $1::text IS NULL OR id = $1
+    SELECT * FROM @extschema@.credits_account WHERE ($1::text IS NULL OR id = $1) AND ($2::text IS NULL OR tenant = $2)
 ), entries AS (
     SELECT e.account_id, e.seq, e.transaction_id, e.amount, e.balance_after, e.forced, e.reservation_id, e.reverses,
            row_number() OVER w AS position, coalesce(lag(e.balance_after) OVER w, 0) AS balance_before
-      FROM credits_entry e
-     WHERE $1::text IS NULL OR e.account_id = $1
+      FROM @extschema@.credits_entry e
+     WHERE ($1::text IS NULL OR e.account_id = $1) AND ($2::text IS NULL OR e.account_id IN (SELECT id FROM accounts))
     WINDOW w AS (PARTITION BY e.account_id ORDER BY e.seq)
 ), totals AS (
     SELECT account_id, sum(amount) AS total, count(*) AS entries FROM entries GROUP BY account_id
 ), holds AS (
     SELECT account_id, sum(amount) AS held, min(expires_at) AS first_expiry
-      FROM credits_reservation
+      FROM @extschema@.credits_reservation
      WHERE status = 'pending' AND ($1::text IS NULL OR account_id = $1)
+       AND ($2::text IS NULL OR account_id IN (SELECT id FROM accounts))
      GROUP BY account_id
 ), last_decrease AS (
     SELECT DISTINCT ON (account_id) account_id, forced FROM entries WHERE amount < 0 ORDER BY account_id, seq DESC
@@ -37,23 +40,26 @@ WITH accounts AS (
      GROUP BY account_id, reverses
 ), two_sided AS (
     SELECT e.transaction_id, count(*) AS legs, sum(e.amount) AS net, min(e.account_id) AS account_id
-      FROM credits_entry e
+      FROM @extschema@.credits_entry e
      WHERE e.counterparty_id IS NOT NULL
-       AND ($1::text IS NULL OR e.transaction_id IN (SELECT transaction_id FROM credits_entry WHERE account_id = $1))
+       AND ($1::text IS NULL OR e.transaction_id IN (SELECT transaction_id FROM @extschema@.credits_entry WHERE account_id = $1))
+       AND ($2::text IS NULL OR e.transaction_id IN (SELECT transaction_id FROM entries))
      GROUP BY e.transaction_id
 ), grant_rows AS (
-    SELECT * FROM credits_grant WHERE $1::text IS NULL OR account_id = $1
+    SELECT * FROM @extschema@.credits_grant
+     WHERE ($1::text IS NULL OR account_id = $1) AND ($2::text IS NULL OR account_id IN (SELECT id FROM accounts))
 ), fundings AS (
     SELECT e.account_id, e.seq, e.amount, f.key, f.value::numeric AS part
-      FROM credits_entry e CROSS JOIN LATERAL jsonb_each_text(e.grants) f
+      FROM @extschema@.credits_entry e CROSS JOIN LATERAL jsonb_each_text(e.grants) f
      WHERE e.grants IS NOT NULL AND ($1::text IS NULL OR e.account_id = $1)
+       AND ($2::text IS NULL OR e.account_id IN (SELECT id FROM accounts))
 ), grant_flows AS (
     SELECT key AS grant_id, sum(part) AS total FROM fundings WHERE key <> 'ungranted' GROUP BY key
 ), grant_holds AS (
     SELECT f.key AS grant_id, sum(f.value::numeric) AS held
-      FROM credits_reservation r CROSS JOIN LATERAL jsonb_each_text(r.grants) f
+      FROM @extschema@.credits_reservation r CROSS JOIN LATERAL jsonb_each_text(r.grants) f
      WHERE r.status = 'pending' AND r.grants IS NOT NULL AND f.key <> 'ungranted'
-       AND ($1::text IS NULL OR r.account_id = $1)
+       AND ($1::text IS NULL OR r.account_id = $1) AND ($2::text IS NULL OR r.account_id IN (SELECT id FROM accounts))
      GROUP BY f.key
 ), active_grants AS (
     SELECT account_id, count(*) AS active FROM grant_rows WHERE status = 'active' GROUP BY account_id
@@ -96,7 +102,7 @@ SELECT a.tenant, a.id, a.external_id, 'within_overdraft_limit', -a.overdraft_lim
 UNION ALL
 SELECT a.tenant, a.id, a.external_id, 'hold_resolved_once', coalesce(r.confirmed_amount, 0), coalesce(s.debited, 0),
        format('reservation %s is %s with %s ledger entries', r.id, r.status, coalesce(s.entries, 0))
-  FROM credits_reservation r
+  FROM @extschema@.credits_reservation r
   JOIN accounts a ON a.id = r.account_id
   LEFT JOIN settled s ON s.reservation_id = r.id
  WHERE CASE r.status
@@ -110,13 +116,13 @@ SELECT a.tenant, a.id, a.external_id, 'reversal_within_original', abs(o.amount),
        format('reversals of %s add up to %s against an original of %s', r.reverses, r.total, o.amount)
   FROM reversals r
   JOIN accounts a ON a.id = r.account_id
-  LEFT JOIN credits_entry o ON o.account_id = r.account_id AND o.transaction_id = r.reverses
+  LEFT JOIN @extschema@.credits_entry o ON o.account_id = r.account_id AND o.transaction_id = r.reverses
  WHERE o.amount IS NULL OR abs(r.total) > abs(o.amount) OR sign(r.total) = sign(o.amount)
 UNION ALL
 SELECT a.tenant, a.id, a.external_id, 'transfer_balanced', 0, t.net,
        format('transaction %s has %s legs adding up to %s', t.transaction_id, t.legs, t.net)
   FROM two_sided t
-  JOIN credits_account a ON a.id = t.account_id
+  JOIN @extschema@.credits_account a ON a.id = t.account_id
  WHERE t.legs <> 2 OR t.net <> 0
 UNION ALL
 SELECT a.tenant, a.id, a.external_id, 'funding_adds_up', x.amount, x.funded,
@@ -160,21 +166,28 @@ UNION ALL
 SELECT NULL, e.account_id, NULL, 'entry_has_account', NULL, NULL,
        format('%s ledger entries belong to no account', count(*))
   FROM entries e
- WHERE NOT EXISTS (SELECT 1 FROM credits_account a WHERE a.id = e.account_id)
+ WHERE NOT EXISTS (SELECT 1 FROM @extschema@.credits_account a WHERE a.id = e.account_id)
  GROUP BY e.account_id
 )SQL",
-                        1,
-                        {TEXTOID}};
+                        2,
+                        {TEXTOID, TEXTOID}};
 
 }  // namespace
 
-// credits_verify(account)
+// credits_verify(account, all_tenants): one account of this tenant, every
+// account of this tenant, or (for a role bound to no tenant) every account.
 CREDITS_FUNCTION(credits_verify) {
-    auto account = args::string(fcinfo, 0, "account", args::max_key_length);
+    auto account = args::reference(fcinfo, 0, "account");
+    bool all_tenants = args::given(fcinfo, 1) && PG_GETARG_BOOL(1);
+    if (account && all_tenants)
+        fail(sqlstate::invalid_parameter, "pass either account or all_tenants",
+             "all_tenants => true checks every account of every tenant.");
+    if (all_tenants) tenants::require_unbound("credits_verify(all_tenants => true)");
     spi::begin(fcinfo);
-    std::optional<std::string_view> id;
+    std::optional<std::string_view> id, tenant;
     if (account) id = std::string_view(find_account_id(*account));
-    spi::run(findings, spi::Params().add_text(id));
+    if (!all_tenants) tenant = tenants::current();
+    spi::run(findings, spi::Params().add_text(id).add_text(tenant));
     results::materialize_rows(fcinfo);
     spi::end();
     return (Datum)0;

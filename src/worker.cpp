@@ -2,8 +2,10 @@
 // credits_run_due() in credits.scheduler_database. An error is logged and
 // the next round goes on; SIGTERM stops it cleanly (and the postmaster
 // starts it again unless the server is shutting down); SIGHUP rereads the
-// settings. C-style on purpose: it is called by PostgreSQL, not through the
-// guard, and calls the extension only through SQL.
+// settings, and a changed database makes it exit so that the postmaster
+// starts it again there (with none set, it waits for one). C-style on
+// purpose: it is called by PostgreSQL, not through the guard, and calls the
+// extension only through SQL.
 #include "worker.h"
 
 #include "settings.h"
@@ -60,7 +62,8 @@ void credits_scheduler_main(Datum) {
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
-    BackgroundWorkerInitializeConnection(credits::settings::scheduler_database(), nullptr, 0);
+    char *database = pstrdup(credits::settings::scheduler_database());
+    if (database[0] != '\0') BackgroundWorkerInitializeConnection(database, nullptr, 0);
     pgstat_report_appname("credits scheduler");
     MemoryContext context = CurrentMemoryContext;
 
@@ -72,7 +75,10 @@ void credits_scheduler_main(Datum) {
         if (ConfigReloadPending) {
             ConfigReloadPending = false;
             ProcessConfigFile(PGC_SIGHUP);
+            // Exit code 1: the postmaster starts the worker again, in the new database.
+            if (strcmp(database, credits::settings::scheduler_database()) != 0) proc_exit(1);
         }
+        if (database[0] == '\0') continue;
         PG_TRY();
         {
             run_once();
@@ -92,8 +98,8 @@ void credits_scheduler_main(Datum) {
 
 namespace credits::worker {
 
-void register_if_configured() {
-    if (!process_shared_preload_libraries_in_progress || settings::scheduler_database()[0] == '\0') return;
+void register_if_preloaded() {
+    if (!process_shared_preload_libraries_in_progress) return;
     BackgroundWorker worker;
     memset(&worker, 0, sizeof(worker));
     snprintf(worker.bgw_name, BGW_MAXLEN, "credits scheduler");

@@ -3,8 +3,8 @@
 
 namespace credits::worker {
 
-// Registers the worker, from _PG_init in the postmaster, when
-// credits.scheduler_database names a database.
-void register_if_configured();
+// Registers the worker, from _PG_init in the postmaster (with
+// shared_preload_libraries = 'credits').
+void register_if_preloaded();
 
 }  // namespace credits::worker

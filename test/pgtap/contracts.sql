@@ -20,7 +20,7 @@ SELECT has_function('credits_credit', ARRAY['text', 'numeric', 'text', 'text', '
 SELECT has_function('credits_debit', ARRAY['text', 'numeric', 'text', 'text', 'text', 'jsonb']);
 SELECT has_function('credits_ledger', ARRAY['text', 'text', 'timestamp with time zone', 'timestamp with time zone',
                                             'integer', 'integer']);
-SELECT has_function('credits_verify', ARRAY['text']);
+SELECT has_function('credits_verify', ARRAY['text', 'boolean']);
 SELECT has_function('credits_reserve', ARRAY['text', 'numeric', 'interval', 'timestamp with time zone', 'text', 'text',
                                              'text', 'jsonb']);
 SELECT has_function('credits_confirm', ARRAY['text', 'numeric', 'text', 'jsonb', 'text']);
@@ -47,7 +47,7 @@ SELECT is(
 SELECT is(
     (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
       WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'credits\_%' AND NOT p.prosecdef
-        AND p.prorettype <> 'trigger'::regtype),
+        AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)),
     ARRAY['credits_current_tenant'],
     'every function but credits_current_tenant and the triggers is SECURITY DEFINER');
 
@@ -123,7 +123,7 @@ SELECT function_returns('credits_cancel_plan', 'credits_subscriptions');
 SELECT function_returns('credits_run_due', 'credits_due_work');
 
 -- Tables are dumped with their data.
-SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 8,
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 10,
           'pg_dump backs up every table (and the status history''s sequence)');
 
 -- Privileges.

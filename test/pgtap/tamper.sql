@@ -68,8 +68,10 @@ ROLLBACK TO edit_entry;
 SAVEPOINT orphan;
 INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after, available_after, created_at)
 VALUES ('acc_nobody', 1, 'txn_x', 'credit', 5, 5, 5, now());
-SELECT results_eq($$SELECT invariant, account_id FROM credits_verify() WHERE invariant = 'entry_has_account'$$,
-                  $$VALUES ('entry_has_account'::text, 'acc_nobody'::text)$$, 'an entry without an account is reported');
+SELECT results_eq($$SELECT invariant, account_id FROM credits_verify(all_tenants => true)
+                     WHERE invariant = 'entry_has_account'$$,
+                  $$VALUES ('entry_has_account'::text, 'acc_nobody'::text)$$,
+                  'an entry without an account is reported (it belongs to no tenant: all_tenants)');
 ROLLBACK TO orphan;
 
 SAVEPOINT overdrawn;

@@ -14,11 +14,11 @@ if ! pgbench -n -c "${STRESS_CLIENTS:-16}" -j 2 -T "${STRESS_SECONDS:-5}" -f ops
 fi
 grep -E "^(number of transactions actually processed|tps)" "$out"
 rm -f "$out"
-findings=$(psql -X -At -d credits_stress -c "SELECT count(*) FROM credits_verify()")
+findings=$(psql -X -At -d credits_stress -c "SELECT count(*) FROM credits_verify(all_tenants => true)")
 entries=$(psql -X -At -d credits_stress -c "SELECT count(*) FROM credits_entries")
 grants=$(psql -X -At -d credits_stress -c "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM credits_grants GROUP BY 1 ORDER BY 1) s")
 renewals=$(psql -X -At -d credits_stress -c "SELECT count(*) FROM credits_entries WHERE type = 'allocation'")
 holds=$(psql -X -At -d credits_stress -c "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM credits_reservations GROUP BY 1 ORDER BY 1) s")
 echo "stress: $entries ledger entries, holds: $holds; grants: $grants; $renewals allocations; $findings verify findings"
-psql -X -d credits_stress -c "SELECT * FROM credits_verify()" | head -20
+psql -X -d credits_stress -c "SELECT * FROM credits_verify(all_tenants => true)" | head -20
 [ "$findings" -eq 0 ]
