@@ -3,6 +3,7 @@
 #include "errors.h"
 
 extern "C" {
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 }
 
@@ -43,9 +44,26 @@ bool is_space(char32_t c) {
            c == 0x3000;
 }
 
+// The value as a message may show it: at most 64 bytes, and every control
+// or formatting character written as \uXXXX, so that quoting a refused
+// value never does what refusing it prevents (in a terminal or a log).
+const char *printable(std::string_view s) {
+    StringInfoData out;
+    initStringInfo(&out);
+    for (size_t i = 0; i < s.size() && i < 64;) {
+        size_t start = i;
+        char32_t c = next_char(s, &i);
+        if (is_control(c) || is_invisible_format(c))
+            appendStringInfo(&out, "\\u%04X", static_cast<unsigned>(c));
+        else
+            appendBinaryStringInfo(&out, s.data() + start, static_cast<int>(i - start));
+    }
+    if (s.size() > 64) appendStringInfoString(&out, "...");
+    return out.data;
+}
+
 [[noreturn]] void refuse(const char *name, const char *problem, std::string_view s) {
-    fail(sqlstate::invalid_parameter, format("%s %s", name, problem),
-         format("%s is \"%s\".", name, args::cstr(s.substr(0, 64))));
+    fail(sqlstate::invalid_parameter, format("%s %s", name, problem), format("%s is \"%s\".", name, printable(s)));
 }
 
 }  // namespace
