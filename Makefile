@@ -95,6 +95,7 @@ test: deps
 	scripts/as-root.sh $(MAKE) install
 	scripts/with-cluster.sh scripts/run-tests.sh
 	test/worker/run.sh
+	test/replication/run.sh
 
 bench: deps
 	$(MAKE) all

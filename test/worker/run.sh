@@ -1,19 +1,29 @@
 #!/bin/sh
-# The scheduler's background worker, on a server of its own started with
-# shared_preload_libraries = 'credits': with no manual call it expires a
-# grant, renews a plan and expires a hold; an account whose due work fails
-# does not stop the others; after SIGTERM the postmaster starts it again;
-# the server stops cleanly with it running.
+# The scheduler's background worker, on a server of its own, set up as a DBA
+# who writes the settings first, then adds the library, then restarts does
+# it (ALTER SYSTEM from a session that loaded credits). With no manual call
+# it expires a grant, renews a plan and expires a hold; an account whose due
+# work fails does not stop the others; after SIGTERM the postmaster starts it
+# again; a reload that names another database moves it there; the server
+# stops cleanly with it running.
 set -eu
 cd "$(dirname "$0")/../.."
 
 if [ -z "${CREDITS_WORKER_CLUSTER:-}" ]; then
-    CREDITS_WORKER_CLUSTER=1 CLUSTER_OPTS="-o shared_preload_libraries=credits \
-        -o credits.scheduler_database=postgres -o credits.scheduler_interval=1" exec scripts/with-cluster.sh "$0"
+    CREDITS_WORKER_CLUSTER=1 exec scripts/with-cluster.sh "$0"
 fi
 
 export PGDATABASE=postgres
 sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"; }
+
+psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+LOAD 'credits';
+ALTER SYSTEM SET credits.scheduler_database = 'postgres';
+ALTER SYSTEM SET credits.scheduler_interval = '1s';
+ALTER SYSTEM SET shared_preload_libraries = 'credits';
+SQL
+pg_ctlcluster "$PGVERSION" "$(pg_lsclusters -h | awk '{ print $2; exit }')" restart
+echo "ok - the settings were accepted before the library was preloaded"
 
 # Waits up to 30 s for a query to return 't'.
 wait_for() {
@@ -69,4 +79,18 @@ sql "SELECT credits_credit('promo', 7, 'second', expires_in => '1 second')" >/de
 wait_for "the restarted worker does the work" \
     "SELECT EXISTS (SELECT 1 FROM credits_entries WHERE external_id = 'promo' AND type = 'expiry' AND amount = -7)"
 wait_for "every invariant holds" "SELECT count(*) = 0 FROM credits_verify() WHERE external_id <> 'broken'"
+
+# A reload that names another database moves the worker there.
+sql "CREATE DATABASE credits_other"
+psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -d credits_other <<'SQL'
+CREATE EXTENSION credits;
+SELECT credits_create_account('elsewhere');
+SELECT credits_credit('elsewhere', 3, 'brief', expires_in => '1 second');
+SQL
+sql "ALTER SYSTEM SET credits.scheduler_database = 'credits_other'"
+sql "SELECT pg_reload_conf()" >/dev/null
+wait_for "after a reload the worker serves the new database" \
+    "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'credits scheduler' AND datname = 'credits_other'"
+PGDATABASE=credits_other wait_for "and does the work there" \
+    "SELECT EXISTS (SELECT 1 FROM credits_entries WHERE external_id = 'elsewhere' AND type = 'expiry')"
 echo "ok - the server stops with the worker running (pg_virtualenv stops it next)"
