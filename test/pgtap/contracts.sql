@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION credits;
-SELECT plan(87);
+SELECT plan(94);
 
 SELECT has_function('credits_create_account',
     ARRAY['text', 'text', 'text', 'jsonb', 'text', 'integer', 'numeric', 'numeric', 'text', 'interval', 'numeric']);
@@ -39,6 +39,10 @@ SELECT has_function('credits_create_plan', ARRAY['text', 'text', 'numeric', 'tex
 SELECT has_function('credits_assign_plan', ARRAY['text', 'text', 'text', 'timestamp with time zone']);
 SELECT has_function('credits_cancel_plan', ARRAY['text']);
 SELECT has_function('credits_run_due', ARRAY['integer']);
+SELECT has_function('credits_bind_role', ARRAY['regrole', 'text']);
+SELECT has_function('credits_unbind_role', ARRAY['regrole', 'text']);
+SELECT has_function('credits_grant_access', ARRAY['regrole', 'text']);
+SELECT has_function('credits_revoke_access', ARRAY['regrole']);
 SELECT is(
     (SELECT count(*)::int FROM pg_proc WHERE proname IN ('credits_credit', 'credits_create_account',
                                                         'credits_update_account')),
@@ -121,6 +125,21 @@ SELECT function_returns('credits_create_plan', 'credits_plans');
 SELECT function_returns('credits_assign_plan', 'credits_subscriptions');
 SELECT function_returns('credits_cancel_plan', 'credits_subscriptions');
 SELECT function_returns('credits_run_due', 'credits_due_work');
+
+-- Every view is a security barrier; the DDL guard is on, whatever
+-- session_replication_role says; trigger functions are not PUBLIC.
+SELECT is(
+    (SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
+      WHERE c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace AND c.relname LIKE 'credits\_%'
+        AND NOT coalesce(c.reloptions @> ARRAY['security_barrier=true'], false)),
+    NULL, 'every view is a security barrier');
+SELECT is((SELECT evtenabled::text FROM pg_event_trigger WHERE evtname = 'credits_refuse_unsupported_ddl'), 'A',
+          'the DDL guard fires always');
+SELECT is(
+    (SELECT array_agg(p.proname::text) FROM pg_proc p
+      WHERE p.proname LIKE 'credits\_%' AND p.prorettype IN ('trigger'::regtype, 'event_trigger'::regtype)
+        AND has_function_privilege('public', p.oid, 'EXECUTE')),
+    NULL, 'no trigger function is executable by PUBLIC');
 
 -- Tables are dumped with their data.
 SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 10,
