@@ -53,6 +53,19 @@ SELECT credits_current_tenant();
 SET credits.tenant = 'acme';  -- its own: fine
 SELECT credits_current_tenant();
 RESET credits.tenant;
+-- In parallel workers too (the views call credits_current_tenant() there),
+-- and checking a setting takes no snapshot a SET TRANSACTION would mind.
+SET force_parallel_mode = on;
+SET parallel_setup_cost = 0;
+SELECT count(*) AS accounts, sum(balance) AS balance FROM credits_accounts;
+SELECT count(*) AS entries FROM credits_entries;
+RESET force_parallel_mode;
+RESET parallel_setup_cost;
+BEGIN;
+SET LOCAL credits.tenant = 'acme';
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+SELECT external_id FROM credits_accounts;
+COMMIT;
 -- What only an administrator across tenants may do.
 SELECT pg_temp.fails($$SELECT credits_unbind_role('credits_acme')$$);
 RESET ROLE;

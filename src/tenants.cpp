@@ -11,6 +11,7 @@ extern "C" {
 #include "catalog/pg_extension.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
+#include "access/parallel.h"
 #include "utils/snapmgr.h"
 }
 
@@ -40,6 +41,7 @@ void on_relcache_invalidation(Datum, Oid relid) {
     if (relid == InvalidOid || relid == table_oid) {
         stale = true;
         last = nullptr;
+        InvalidateCatalogSnapshot();  // the next read sees the change (see read_bindings)
     }
 }
 
@@ -88,15 +90,18 @@ bool locate_table() {
     return true;
 }
 
-// Reads a role's bindings from the table (the latest committed state).
+// Reads a role's bindings from the table, with the catalog snapshot as the
+// catalogs are read: it is fresh whenever the table has changed (the
+// invalidation drops it), takes no transaction snapshot (so it changes
+// nothing for a SET TRANSACTION that follows), and works in parallel
+// workers, where the views call credits_current_tenant().
 void read_bindings(Bindings *b) {
     b->count = 0;
     b->tenants = nullptr;
     Relation rel = table_open(table_oid, AccessShareLock);
     ScanKeyData key;
     ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(b->role));
-    Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
-    SysScanDesc scan = systable_beginscan(rel, index_oid, true, snapshot, 1, &key);
+    SysScanDesc scan = systable_beginscan(rel, index_oid, true, nullptr, 1, &key);
     List *found = NIL;
     while (HeapTuple tuple = systable_getnext(scan)) {
         bool isnull;
@@ -104,7 +109,6 @@ void read_bindings(Bindings *b) {
         if (!isnull) found = lappend(found, MemoryContextStrdup(cache_context, TextDatumGetCString(tenant)));
     }
     systable_endscan(scan);
-    UnregisterSnapshot(snapshot);
     table_close(rel, AccessShareLock);
     b->count = list_length(found);
     b->tenants = static_cast<char **>(MemoryContextAlloc(cache_context, sizeof(char *) * (b->count + 1)));
@@ -120,12 +124,8 @@ const Bindings *caller_bindings() {
     if (!locate_table()) return nullptr;
     bool found;
     auto *b = static_cast<Bindings *>(hash_search(cache, &role, HASH_ENTER, &found));
-    if (!found) {
-        b->count = -1;  // an error while reading leaves it unread
-        read_bindings(b);
-    } else if (b->count < 0) {
-        read_bindings(b);
-    }
+    if (!found) b->count = -1;  // an error while reading leaves it unread
+    if (b->count < 0) read_bindings(b);
     last = b;
     return b->count > 0 ? b : nullptr;
 }
@@ -177,7 +177,8 @@ void require_unbound(const char *what) {
 }
 
 const char *setting_refused(const char *tenant) {
-    if (!IsTransactionState()) return nullptr;
+    // A parallel worker takes its settings from a leader that checked them.
+    if (!IsTransactionState() || IsParallelWorker()) return nullptr;
     const Bindings *b = caller_bindings();
     if (!b || binds(b, tenant)) return nullptr;
     return psprintf("role \"%s\" may not act in tenant \"%s\"", caller_name(), tenant);
