@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION credits;
-SELECT plan(94);
+SELECT plan(95);
 
 SELECT has_function('credits_create_account',
     ARRAY['text', 'text', 'text', 'jsonb', 'text', 'integer', 'numeric', 'numeric', 'text', 'interval', 'numeric']);
@@ -133,6 +133,11 @@ SELECT is(
       WHERE c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace AND c.relname LIKE 'credits\_%'
         AND NOT coalesce(c.reloptions @> ARRAY['security_barrier=true'], false)),
     NULL, 'every view is a security barrier');
+SELECT is(
+    (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
+      WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'credits\_%' AND p.prosecdef
+        AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
+    NULL, 'every SECURITY DEFINER function pins search_path');
 SELECT is((SELECT evtenabled::text FROM pg_event_trigger WHERE evtname = 'credits_refuse_unsupported_ddl'), 'A',
           'the DDL guard fires always');
 SELECT is(
