@@ -142,10 +142,9 @@ std::optional<std::string_view> identifier(FunctionCallInfo fcinfo, int argno, c
 }
 
 std::string_view required_identifier(FunctionCallInfo fcinfo, int argno, const char *name, int max_length) {
-    auto s = raw_string(fcinfo, argno, name, max_length);
-    if (!s || s->empty()) fail(sqlstate::invalid_parameter, format("%s is required", name));
-    check_identifier(*s, name);
-    return *s;
+    std::string_view s = required_text(fcinfo, argno, name, max_length);
+    check_identifier(s, name);
+    return s;
 }
 
 std::optional<std::string_view> idempotency_key(FunctionCallInfo fcinfo, int argno) {

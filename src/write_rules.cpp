@@ -27,8 +27,7 @@ namespace {
 
 // One index of a table. The common case (plain column indexes, maybe
 // partial) inserts with index_insert() directly; anything else (expression
-// or exclusion indexes, deferrable uniqueness) goes through the executor's
-// ExecInsertIndexTuples.
+// or exclusion indexes) goes through the executor's ExecInsertIndexTuples.
 struct CachedIndex {
     Oid oid;
     IndexInfo *info;
