@@ -51,7 +51,7 @@ DATA = \
 	credits--0.4.0--0.5.0.sql
 
 REGRESS = accounts credit_debit idempotency ledger tenants verify reservations transfers reversals lifecycle batch \
-	grants plans upgrade toast write_contract bindings access bad_input
+	grants plans upgrade toast write_contract bindings access bad_input planted
 ISOLATION = concurrent_debits idempotency_race debit_vs_freeze reserve_race reserve_vs_debit confirm_vs_cancel \
 	confirm_vs_expiry transfer_deadlock reverse_vs_debit batch_vs_single debit_vs_expiry double_renewal tenant_lock
 ISOLATION_OPTS = --inputdir=test

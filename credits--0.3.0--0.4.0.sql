@@ -243,9 +243,15 @@ BEGIN
         ) AS pairs(old, new)
     LOOP
         FOR grantee IN
+            -- Every operator and relation named in pg_catalog: this runs as a
+            -- superuser, and oid = regprocedure has no exact match there that a
+            -- plant in the extension's schema could not beat.
             SELECT DISTINCT r.rolname
-              FROM pg_proc p, aclexplode(p.proacl) x JOIN pg_roles r ON r.oid = x.grantee
-             WHERE p.oid = pair.old AND x.privilege_type = 'EXECUTE' AND x.grantee <> p.proowner
+              FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) x
+              JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) x.grantee
+             WHERE p.oid OPERATOR(pg_catalog.=) pair.old::pg_catalog.oid
+               AND x.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+               AND x.grantee OPERATOR(pg_catalog.<>) p.proowner
         LOOP
             EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I', pair.new, grantee);
         END LOOP;

@@ -65,6 +65,16 @@ SELECT a.id, a.external_id, a.owner_id, a.name, a.email, a.unit, a.scale::intege
        SELECT CASE WHEN a.next_grant_expiry <= now()
                    THEN (SELECT coalesce(sum(gr.remaining - gr.held), 0) FROM @extschema@.credits_grant gr
                           WHERE gr.account_id = a.id AND gr.status = 'active' AND gr.expires_at <= now())
+                        -- a lapsed hold holds nothing: what it held of a lapsed grant lapses too
+                        + CASE WHEN a.next_hold_expiry <= now()
+                               THEN (SELECT coalesce(sum(f.value::numeric), 0)
+                                       FROM @extschema@.credits_reservation r
+                                      CROSS JOIN LATERAL jsonb_each_text(r.grants) f
+                                       JOIN @extschema@.credits_grant gr ON gr.account_id = r.account_id
+                                                                        AND gr.id = f.key
+                                      WHERE r.account_id = a.id AND r.status = 'pending' AND r.expires_at <= now()
+                                        AND gr.status = 'active' AND gr.expires_at <= now())
+                               ELSE 0 END
                    ELSE 0 END AS lapsed) g
  WHERE a.tenant = @extschema@.credits_current_tenant();
 
@@ -98,16 +108,23 @@ SELECT c.id, c.account_id, a.external_id, c.from_status, c.to_status, c.reason, 
   JOIN @extschema@.credits_account a ON a.id = c.account_id
  WHERE a.tenant = @extschema@.credits_current_tenant();
 
+-- What a grant holds counts only for holds that have not lapsed themselves.
 CREATE OR REPLACE VIEW @extschema@.credits_grants WITH (security_barrier) AS
 SELECT g.id, g.account_id, a.external_id, g.amount,
-       CASE WHEN x.lapsed THEN g.held ELSE g.remaining END AS remaining,
-       g.held, g.expires_at, g.priority, g.category,
-       CASE WHEN x.lapsed AND g.held = 0 THEN 'expired' ELSE g.status END AS status,
+       CASE WHEN x.lapsed THEN h.held ELSE g.remaining END AS remaining,
+       h.held, g.expires_at, g.priority, g.category,
+       CASE WHEN x.lapsed AND h.held = 0 THEN 'expired' ELSE g.status END AS status,
        g.transaction_id, g.period_start, g.created_at,
-       CASE WHEN x.lapsed AND g.held = 0 THEN g.expires_at ELSE g.ended_at END AS ended_at
+       CASE WHEN x.lapsed AND h.held = 0 THEN g.expires_at ELSE g.ended_at END AS ended_at
   FROM @extschema@.credits_grant g
   JOIN @extschema@.credits_account a ON a.id = g.account_id
  CROSS JOIN LATERAL (SELECT g.status = 'active' AND g.expires_at <= now() AS lapsed) x
+ CROSS JOIN LATERAL (
+       SELECT CASE WHEN g.held = 0 OR a.next_hold_expiry IS NULL OR a.next_hold_expiry > now() THEN g.held
+                   ELSE (SELECT coalesce(sum((r.grants ->> g.id)::numeric), 0) FROM @extschema@.credits_reservation r
+                          WHERE r.account_id = g.account_id AND r.status = 'pending' AND r.expires_at > now()
+                            AND r.grants ? g.id)
+                   END AS held) h
  WHERE a.tenant = @extschema@.credits_current_tenant();
 
 CREATE OR REPLACE VIEW @extschema@.credits_entry_grants WITH (security_barrier) AS
@@ -179,7 +196,7 @@ BEGIN
         SELECT DISTINCT r.rolname
           FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) x
           JOIN pg_catalog.pg_roles r ON r.oid = x.grantee
-         WHERE p.oid = old AND x.privilege_type = 'EXECUTE' AND x.grantee <> p.proowner
+         WHERE p.oid = old::pg_catalog.oid AND x.privilege_type = 'EXECUTE' AND x.grantee <> p.proowner
     LOOP
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.credits_verify(text, boolean) TO %I',
                                   grantee);

@@ -122,6 +122,18 @@ SELECT type, amount, balance_after, description FROM credits_entries WHERE exter
 SELECT remaining, held, status FROM credits_grants WHERE external_id = 'eve' ORDER BY category;
 SELECT balance, reserved, available FROM credits_balance('eve');
 
+-- A hold that lapses with the grant it holds lets go of it: the views show
+-- what the next touch writes (nothing of either is left), before it runs.
+SELECT external_id FROM credits_create_account('dee');
+SELECT amount FROM credits_credit('dee', 6, 'promo', expires_in => '1 day');
+SELECT amount FROM credits_reserve('dee', 4, expires_in => '1 day');
+SELECT pg_temp.travel('2 days');
+SELECT balance, reserved, available FROM credits_accounts WHERE external_id = 'dee';
+SELECT remaining, held, status FROM credits_grants WHERE external_id = 'dee';
+SELECT pg_temp.fails($$SELECT credits_debit('dee', 1)$$);
+SELECT balance, reserved, available FROM credits_balance('dee');
+SELECT remaining, held, status FROM credits_grants WHERE external_id = 'dee';
+
 -- Account defaults: every credit expires after default_grant_ttl unless told
 -- otherwise; credits below min_credit_amount are refused.
 SELECT external_id, default_grant_ttl, min_credit_amount

@@ -9,6 +9,9 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/index.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "utils/fmgroids.h"
 #include "executor/executor.h"
 #include "optimizer/optimizer.h"
 #include "utils/inval.h"
@@ -73,6 +76,19 @@ struct IndexScan {
 };
 
 Oid extension_schema(FunctionCallInfo fcinfo) { return get_func_namespace(fcinfo->flinfo->fn_oid); }
+
+Oid installed_schema() {
+    // PostgreSQL 15 exports no get_extension_schema().
+    Relation extensions = table_open(ExtensionRelationId, AccessShareLock);
+    ScanKeyData key;
+    ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("credits"));
+    SysScanDesc scan = systable_beginscan(extensions, ExtensionNameIndexId, true, nullptr, 1, &key);
+    HeapTuple tuple = systable_getnext(scan);
+    Oid schema = tuple ? reinterpret_cast<Form_pg_extension>(GETSTRUCT(tuple))->extnamespace : InvalidOid;
+    systable_endscan(scan);
+    table_close(extensions, AccessShareLock);
+    return schema;
+}
 
 void require_writable(Oid function) {
     if (XactReadOnly) PreventCommandIfReadOnly(psprintf("%s()", get_func_name(function)));

@@ -44,6 +44,9 @@ struct Session {
 
 // The schema the extension lives in: that of the function being called.
 Oid extension_schema(FunctionCallInfo fcinfo);
+// The same found in the catalog, for code that no function of the
+// extension called (InvalidOid: not installed in this database).
+Oid installed_schema();
 
 // 25006 (read_only_sql_transaction) in a read-only transaction, on a hot
 // standby included, naming `function`: nothing is written or locked.

@@ -3,12 +3,11 @@
 #include "args.h"
 #include "errors.h"
 #include "settings.h"
+#include "tables.h"
 
 extern "C" {
 #include "access/genam.h"
 #include "access/table.h"
-#include "catalog/indexing.h"
-#include "catalog/pg_extension.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "access/parallel.h"
@@ -53,25 +52,11 @@ void forget_bindings() {
     if (cache_context) MemoryContextReset(cache_context);
 }
 
-// The schema of the extension in this database (InvalidOid: not installed).
-// PostgreSQL 15 has no exported get_extension_schema().
-Oid extension_schema() {
-    Relation extensions = table_open(ExtensionRelationId, AccessShareLock);
-    ScanKeyData key;
-    ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("credits"));
-    SysScanDesc scan = systable_beginscan(extensions, ExtensionNameIndexId, true, nullptr, 1, &key);
-    HeapTuple tuple = systable_getnext(scan);
-    Oid schema = tuple ? reinterpret_cast<Form_pg_extension>(GETSTRUCT(tuple))->extnamespace : InvalidOid;
-    systable_endscan(scan);
-    table_close(extensions, AccessShareLock);
-    return schema;
-}
-
 // Finds the bindings table of the extension in this database; false when
 // there is none (the extension is not installed here, or older).
 bool locate_table() {
     if (OidIsValid(table_oid)) return true;
-    Oid schema = extension_schema();
+    Oid schema = tables::installed_schema();
     if (!OidIsValid(schema)) return false;
     Oid table = get_relname_relid("credits_role_tenant", schema);
     Oid index = get_relname_relid("credits_role_tenant_pkey", schema);

@@ -9,6 +9,7 @@
 #include "worker.h"
 
 #include "settings.h"
+#include "tables.h"
 
 extern "C" {
 #include "pgstat.h"
@@ -26,7 +27,9 @@ PGDLLEXPORT void credits_scheduler_main(Datum);
 namespace {
 
 // One round in its own transaction; the extension's schema is found each
-// time, so installing, moving or dropping the extension needs no restart.
+// time (in the catalog, not with SQL that a planted function could capture:
+// the worker is a superuser), so installing, moving or dropping the
+// extension needs no restart.
 void run_once() {
     MemoryContext context = CurrentMemoryContext;
     SetCurrentStatementStartTimestamp();
@@ -34,14 +37,11 @@ void run_once() {
     SPI_connect();
     PushActiveSnapshot(GetTransactionSnapshot());
     pgstat_report_activity(STATE_RUNNING, "credits_run_due()");
-    int rc = SPI_execute(
-        "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
-        " WHERE e.extname = 'credits'",
-        true, 1);
-    if (rc == SPI_OK_SELECT && SPI_processed == 1) {
-        char *schema = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-        char *query = psprintf("SELECT * FROM %s.credits_run_due(%d)", schema, credits::settings::scheduler_batch());
-        rc = SPI_execute(query, false, 0);
+    Oid schema = credits::tables::installed_schema();
+    if (OidIsValid(schema)) {
+        char *query = psprintf("SELECT * FROM %s.credits_run_due(%d)", quote_identifier(get_namespace_name(schema)),
+                               credits::settings::scheduler_batch());
+        int rc = SPI_execute(query, false, 0);
         if (rc == SPI_OK_SELECT && SPI_processed == 1) {
             HeapTuple row = SPI_tuptable->vals[0];
             TupleDesc desc = SPI_tuptable->tupdesc;
@@ -64,6 +64,9 @@ void credits_scheduler_main(Datum) {
     BackgroundWorkerUnblockSignals();
     char *database = pstrdup(credits::settings::scheduler_database());
     if (database[0] != '\0') BackgroundWorkerInitializeConnection(database, nullptr, 0);
+    // Its SQL names everything with its schema; nothing else may resolve
+    // through a search_path that the database's owner or users could set.
+    SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
     pgstat_report_appname("credits scheduler");
     MemoryContext context = CurrentMemoryContext;
 

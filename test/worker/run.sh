@@ -42,6 +42,28 @@ wait_for() {
 worker_pid="SELECT pid FROM pg_stat_activity WHERE backend_type = 'credits scheduler'"
 wait_for "the worker is running" "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'credits scheduler'"
 
+# A role that may create in public plants what the worker's SQL could meet
+# (it runs as a superuser): it must never run.
+psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<'SQL'
+CREATE ROLE planter NOLOGIN;
+GRANT CREATE ON SCHEMA public TO planter;
+CREATE TABLE planted_log (what text, by_user text);
+GRANT INSERT ON planted_log TO PUBLIC;
+SET ROLE planter;
+CREATE FUNCTION public.quote_ident(name) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.planted_log VALUES ('quote_ident(name)', current_user);
+    RETURN pg_catalog.quote_ident($1::text);
+END $$;
+CREATE FUNCTION public.name_eq_text(name, text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.planted_log VALUES ('=(name, text)', current_user);
+    RETURN $1::text OPERATOR(pg_catalog.=) $2;
+END $$;
+CREATE OPERATOR public.= (LEFTARG = name, RIGHTARG = text, FUNCTION = public.name_eq_text);
+RESET ROLE;
+SQL
+
 psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<'SQL'
 CREATE EXTENSION credits;
 SELECT credits_create_account('promo');
@@ -79,6 +101,7 @@ sql "SELECT credits_credit('promo', 7, 'second', expires_in => '1 second')" >/de
 wait_for "the restarted worker does the work" \
     "SELECT EXISTS (SELECT 1 FROM credits_entries WHERE external_id = 'promo' AND type = 'expiry' AND amount = -7)"
 wait_for "every invariant holds" "SELECT count(*) = 0 FROM credits_verify() WHERE external_id <> 'broken'"
+wait_for "no planted function ran in the worker" "SELECT count(*) = 0 FROM planted_log"
 
 # A reload that names another database moves the worker there.
 sql "CREATE DATABASE credits_other"
