@@ -36,8 +36,16 @@ SELECT index, ok, sqlstate, message FROM credits_apply('[
     {"op": "debit", "account": "pat", "amount": 1, "reference": "a\u202eb"},
     {"op": "debit", "account": "pat", "amount": 1, "idempotency_key": " k"},
     {"op": "debit", "account": "pat", "amount": 1, "description": "bell \u0007"},
+    {"op": "debit", "account": "pat", "amount": 1, "priority": null},
     {"op": "credit", "account": "pat", "amount": 1, "priority": -2, "expires_in": 60}
 ]', false);
+-- A plan's anchor lies at most as far ahead as an expiry.
+SELECT code FROM credits_create_plan('far', NULL, 1, 'day');
+SELECT pg_temp.fails($$SELECT credits_assign_plan('pat', 'far', anchor => '294276-12-31')$$);
+SELECT count(*) AS subscriptions FROM credits_subscriptions;
+-- Values quoted in errors show control and formatting characters escaped.
+SELECT pg_temp.fails($$SELECT credits_balance(E'ab\x01cd')$$);
+SELECT pg_temp.fails($$SELECT credits_cancel(E'res_\u202Eevil')$$);
 
 -- Identifiers (external ids, references, idempotency keys, plan codes,
 -- categories, units, owners): no control characters, bidirectional or
@@ -75,5 +83,5 @@ SELECT external_id FROM credits_create_account('José Ñandú 李');
 SELECT count(*) AS accounts FROM credits_accounts;
 SELECT count(*) AS entries FROM credits_entries WHERE external_id = 'pat';
 SELECT count(*) AS holds FROM credits_reservations;
-SELECT count(*) AS plans FROM credits_plans;
+SELECT count(*) AS plans FROM credits_plans;  -- 'far'
 SELECT * FROM credits_verify();

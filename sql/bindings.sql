@@ -76,6 +76,11 @@ SET ROLE credits_acme;
 SELECT pg_temp.fails($$SELECT credits_current_tenant()$$);
 SELECT pg_temp.fails($$SELECT count(*) FROM credits_accounts$$);
 SELECT pg_temp.fails($$SELECT credits_debit('a1', 1)$$);
+-- Ids that exist nowhere get the same answer as ids of other tenants: 42501.
+SELECT pg_temp.fails($$SELECT credits_cancel('res_00000000000000000000000000')$$);
+SELECT pg_temp.fails(format('SELECT credits_cancel(%L)', :'globex_hold'));
+SELECT pg_temp.fails($$SELECT credits_reverse('txn_00000000000000000000000000')$$);
+SELECT pg_temp.fails($$SELECT credits_extend_reservation('res_00000000000000000000000000', '1 hour')$$);
 RESET ROLE;
 RESET credits.tenant;
 

@@ -35,7 +35,7 @@ std::string_view external_id_arg(FunctionCallInfo fcinfo, int argno) {
     std::string_view id = args::required_identifier(fcinfo, argno, "external_id");
     if (ids::has_shape(id, "acc_"))
         fail(sqlstate::invalid_parameter, "external_id must not look like an internal account id",
-             format("\"%s\" has the shape acc_<ULID> reserved for ids that credits generates.", args::cstr(id)));
+             format("\"%s\" has the shape acc_<ULID> reserved for ids that credits generates.", args::shown(id)));
     return id;
 }
 
@@ -47,7 +47,7 @@ std::optional<std::string_view> email_arg(FunctionCallInfo fcinfo, int argno) {
                      email->find_first_of(" \t\r\n") == std::string_view::npos;
     if (!plausible)
         fail(sqlstate::invalid_parameter, "email is not an email address",
-             format("\"%s\" needs one name, an @ and a domain, without spaces.", args::cstr(*email)));
+             format("\"%s\" needs one name, an @ and a domain, without spaces.", args::shown(*email)));
     return email;
 }
 
@@ -56,7 +56,7 @@ std::optional<Status> status_arg(FunctionCallInfo fcinfo, int argno) {
     if (!s) return std::nullopt;
     auto status = parse_status(*s);
     if (!status)
-        fail(sqlstate::invalid_parameter, format("unknown account status \"%s\"", args::cstr(*s)),
+        fail(sqlstate::invalid_parameter, format("unknown account status \"%s\"", args::shown(*s)),
              "Account status is active, frozen or closed.");
     return status;
 }

@@ -189,7 +189,7 @@ std::string_view account_arg(FunctionCallInfo fcinfo, int argno) {
 }
 
 void account_not_found(std::string_view account) {
-    fail(sqlstate::account_not_found, format("account \"%s\" does not exist", args::cstr(account)),
+    fail(sqlstate::account_not_found, format("account \"%s\" does not exist", args::shown(account)),
          format("No account has that id or external_id in tenant \"%s\".", args::cstr(tenants::current())),
          "Set credits.tenant if the account belongs to another tenant.");
 }

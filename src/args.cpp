@@ -44,10 +44,9 @@ bool is_space(char32_t c) {
            c == 0x3000;
 }
 
-// The value as a message may show it: at most 64 bytes, and every control
-// or formatting character written as \uXXXX, so that quoting a refused
-// value never does what refusing it prevents (in a terminal or a log).
-const char *printable(std::string_view s) {
+}  // namespace
+
+const char *shown(std::string_view s) {
     StringInfoData out;
     initStringInfo(&out);
     for (size_t i = 0; i < s.size() && i < 64;) {
@@ -62,8 +61,10 @@ const char *printable(std::string_view s) {
     return out.data;
 }
 
+namespace {
+
 [[noreturn]] void refuse(const char *name, const char *problem, std::string_view s) {
-    fail(sqlstate::invalid_parameter, format("%s %s", name, problem), format("%s is \"%s\".", name, printable(s)));
+    fail(sqlstate::invalid_parameter, format("%s %s", name, problem), format("%s is \"%s\".", name, shown(s)));
 }
 
 }  // namespace

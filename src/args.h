@@ -83,7 +83,12 @@ TimestampTz after_interval(FunctionCallInfo fcinfo, int argno, const char *name)
 // else now + expires_in; nullopt if neither.
 std::optional<TimestampTz> expiry(FunctionCallInfo fcinfo, int expires_in_arg, int expires_at_arg);
 
-// Formats a string_view for messages (palloc'd, NUL-terminated).
+// A palloc'd, NUL-terminated copy.
 const char *cstr(std::string_view s);
+
+// A value a caller gave, as an error message may quote it: at most 64 bytes,
+// control and formatting characters written as \uXXXX (so that quoting it
+// in a terminal or a log never does what they would).
+const char *shown(std::string_view s);
 
 }  // namespace credits::args

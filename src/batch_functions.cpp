@@ -52,8 +52,9 @@ constexpr uint32 accepted[] = {
 struct Object {
     JsonbValue values[f_count];
     uint32 present;  // non-null fields
+    uint32 named;    // every field named, null or not
 
-    explicit Object(JsonbContainer *container) : present(0) {
+    explicit Object(JsonbContainer *container) : present(0), named(0) {
         JsonbIterator *it = JsonbIteratorInit(container);
         JsonbValue v;
         JsonbIteratorToken token;
@@ -66,7 +67,8 @@ struct Object {
                     if (key == field_names[f]) field = f;
                 if (field < 0)
                     fail(sqlstate::invalid_parameter,
-                         format("unknown field \"%.*s\" in an operation", v.val.string.len, v.val.string.val));
+                         format("unknown field \"%s\" in an operation", args::shown(key)));
+                named |= bit(static_cast<Field>(field));
             } else if (token == WJB_VALUE && v.type != jbvNull) {
                 values[field] = v;
                 present |= bit(static_cast<Field>(field));
@@ -186,7 +188,7 @@ std::optional<TimestampTz> expiry(const Object &o) {
         auto value = try_input(timestamptz_in, *at);
         if (!value)
             fail(sqlstate::invalid_parameter, "expires_at is not a timestamp",
-                 format("expires_at is \"%s\".", args::cstr(*at)));
+                 format("expires_at is \"%s\".", args::shown(*at)));
         return args::expiry_at(DatumGetTimestampTz(*value), "expires_at");
     }
     const JsonbValue *in = o.get(f_expires_in);
@@ -198,7 +200,7 @@ std::optional<TimestampTz> expiry(const Object &o) {
     auto span = try_input(interval_in, text);
     if (!span)
         fail(sqlstate::invalid_parameter, "expires_in is not an interval",
-             format("expires_in is \"%s\".", args::cstr(text)));
+             format("expires_in is \"%s\".", args::shown(text)));
     return args::expiry_after(DatumGetIntervalP(*span), "expires_in");
 }
 
@@ -210,13 +212,14 @@ ops::Request parse(JsonbValue element) {
     if (!op) fail(sqlstate::invalid_parameter, "op is required", "Each operation names its \"op\".");
     auto kind = ops::parse_kind(*op);
     if (!kind)
-        fail(sqlstate::invalid_parameter, format("unknown op \"%s\"", args::cstr(*op)),
+        fail(sqlstate::invalid_parameter, format("unknown op \"%s\"", args::shown(*op)),
              "op is credit, debit, adjust, reserve, confirm, cancel, reverse or transfer.");
-    // Every field must be one this op knows: a typo is an error, not a default.
-    uint32 unknown = o.present & ~accepted[static_cast<int>(*kind)] & ~bit(f_op);
+    // Every field must be one this op knows, even a null one: a typo is an
+    // error, not a default.
+    uint32 unknown = o.named & ~accepted[static_cast<int>(*kind)] & ~bit(f_op);
     for (int f = 0; f < f_count; f++)
         if (unknown & bit(static_cast<Field>(f)))
-            fail(sqlstate::invalid_parameter, format("op %s takes no field \"%s\"", args::cstr(*op), field_names[f]));
+            fail(sqlstate::invalid_parameter, format("op %s takes no field \"%s\"", args::shown(*op), field_names[f]));
 
     ops::Request r = ops::request(*kind);
     switch (*kind) {

@@ -97,7 +97,7 @@ std::optional<EntryType> parse_entry_type(std::string_view s) {
 EntryType entry_type_arg(std::string_view s) {
     auto t = parse_entry_type(s);
     if (!t)
-        fail(sqlstate::invalid_parameter, format("unknown entry type \"%s\"", args::cstr(s)),
+        fail(sqlstate::invalid_parameter, format("unknown entry type \"%s\"", args::shown(s)),
              "Entry types are credit, debit, adjustment, reversal, transfer, expiry and allocation.");
     return *t;
 }
@@ -129,7 +129,7 @@ std::optional<Posting> find_replay(tables::Session &s, const Account &account, c
     if (differs)
         fail(sqlstate::idempotency_conflict,
              format("idempotency key \"%s\" was already used with different parameters",
-                    args::cstr(*m.idempotency_key)),
+                    args::shown(*m.idempotency_key)),
              format("Transaction %s on account %s: %s of %s; this call differs in %s.", p.transaction_id.text,
                     account.external_id, entry_type_name(original.type),
                     units_to_string(original.shown_amount(), account.scale), differs),

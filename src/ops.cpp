@@ -3,6 +3,7 @@
 #include "args.h"
 #include "errors.h"
 #include "grants.h"
+#include "tenants.h"
 #include "transfers.h"
 
 #include <algorithm>
@@ -28,7 +29,7 @@ struct Plan {
 };
 
 [[noreturn]] void transaction_not_found(std::string_view id, const char *why = nullptr) {
-    fail(sqlstate::transaction_not_found, format("transaction \"%s\" does not exist", args::cstr(id)),
+    fail(sqlstate::transaction_not_found, format("transaction \"%s\" does not exist", args::shown(id)),
          why ? why : "No transaction has that id in this tenant.");
 }
 
@@ -269,6 +270,9 @@ Request request(Kind kind) {
 }
 
 void begin(Work &w, FunctionCallInfo fcinfo) {
+    // A role bound to tenants that names another gets 42501 before any id is
+    // looked up (no answer may tell it whether an id exists elsewhere).
+    tenants::current();
     tables::open(w.session, fcinfo);
     w.accounts = NIL;
     w.resolved = nullptr;

@@ -25,7 +25,7 @@ spi::Statement plan_view_row{"SELECT * FROM @extschema@.credits_plans WHERE id =
 spi::Statement subscription_view_row{"SELECT * FROM @extschema@.credits_subscriptions WHERE account_id = $1", 1, {TEXTOID}};
 
 [[noreturn]] void plan_not_found(std::string_view plan) {
-    fail(sqlstate::plan_not_found, format("plan \"%s\" does not exist", args::cstr(plan)),
+    fail(sqlstate::plan_not_found, format("plan \"%s\" does not exist", args::shown(plan)),
          format("No plan has that id or code in tenant \"%s\".", args::cstr(tenants::current())));
 }
 
@@ -36,16 +36,16 @@ CREDITS_FUNCTION(credits_create_plan) {
     std::string_view code = args::required_identifier(fcinfo, 0, "code");
     if (ids::has_shape(code, "pln_"))
         fail(sqlstate::invalid_parameter, "code must not look like a plan id",
-             format("\"%s\" has the shape pln_<ULID> reserved for ids that credits generates.", args::cstr(code)));
+             format("\"%s\" has the shape pln_<ULID> reserved for ids that credits generates.", args::shown(code)));
     auto name = args::string(fcinfo, 1, "name", args::max_key_length);
     Decimal allowance = args::decimal(fcinfo, 2, "allowance", Sign::Positive);
     std::string_view period = args::required_text(fcinfo, 3, "period", 16);
     if (!parse_period(period))
-        fail(sqlstate::invalid_parameter, format("unknown period \"%s\"", args::cstr(period)),
+        fail(sqlstate::invalid_parameter, format("unknown period \"%s\"", args::shown(period)),
              "period is day, week, month or year.");
     std::string_view rollover = args::string(fcinfo, 4, "rollover", 64).value_or("none");
     if (!parse_rollover(rollover))
-        fail(sqlstate::invalid_parameter, format("unknown rollover \"%s\"", args::cstr(rollover)),
+        fail(sqlstate::invalid_parameter, format("unknown rollover \"%s\"", args::shown(rollover)),
              "rollover is none, all, or the most that may roll over (a non-negative amount).");
     auto metadata = args::json_object(fcinfo, 5, "metadata");
 
@@ -63,7 +63,7 @@ CREDITS_FUNCTION(credits_create_plan) {
                                                 .add(metadata)
                                                 .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())));
     if (inserted == 0)
-        fail(sqlstate::duplicate_plan, format("plan \"%s\" already exists", args::cstr(code)),
+        fail(sqlstate::duplicate_plan, format("plan \"%s\" already exists", args::shown(code)),
              format("Tenant \"%s\" already has a plan with that code.", args::cstr(tenants::current())));
     return results::view_row(fcinfo, plan_view_row, id.text);
 }
@@ -77,9 +77,12 @@ CREDITS_FUNCTION(credits_assign_plan) {
     std::string_view plan_ref = args::required_text(fcinfo, 1, "plan");
     std::string_view mode = args::string(fcinfo, 2, "start_mode", 32).value_or("immediate");
     if (mode != "immediate" && mode != "next_period")
-        fail(sqlstate::invalid_parameter, format("unknown start_mode \"%s\"", args::cstr(mode)),
+        fail(sqlstate::invalid_parameter, format("unknown start_mode \"%s\"", args::shown(mode)),
              "start_mode is immediate or next_period.");
     auto anchor = args::timestamp(fcinfo, 3);
+    // Periods are counted from it: one beyond the expiry horizon could only
+    // ever overflow.
+    if (anchor && *anchor > GetCurrentTransactionStartTimestamp()) args::expiry_at(*anchor, "anchor");
 
     spi::begin(fcinfo);
     tables::Session s;

@@ -127,7 +127,7 @@ std::optional<Hold> find_replay(tables::Session &s, const Account &account, cons
     if (differs)
         fail(sqlstate::idempotency_conflict,
              format("idempotency key \"%s\" was already used with different parameters",
-                    args::cstr(*r.idempotency_key)),
+                    args::shown(*r.idempotency_key)),
              format("Reservation %s on account %s holds %s; this call differs in %s.", original.id,
                     account.external_id, units_to_string(original.amount, account.scale), differs),
              "Use a new idempotency key for a new reservation.");
@@ -156,7 +156,7 @@ std::optional<Hold> find_replay(tables::Session &s, const Account &account, cons
 const char *hold_status_name(HoldStatus s) { return status_names[static_cast<int>(s)]; }
 
 void reservation_not_found(std::string_view id) {
-    fail(sqlstate::reservation_not_found, format("reservation \"%s\" does not exist", args::cstr(id)),
+    fail(sqlstate::reservation_not_found, format("reservation \"%s\" does not exist", args::shown(id)),
          "No reservation has that id in this tenant.");
 }
 
@@ -268,7 +268,7 @@ OnExcess on_excess_arg(std::optional<std::string_view> s) {
     if (!s || *s == "reject") return OnExcess::Reject;
     if (*s == "cap") return OnExcess::Cap;
     if (*s == "allow") return OnExcess::Allow;
-    fail(sqlstate::invalid_parameter, format("unknown on_excess \"%s\"", args::cstr(*s)),
+    fail(sqlstate::invalid_parameter, format("unknown on_excess \"%s\"", args::shown(*s)),
          "on_excess is reject, cap or allow.");
 }
 

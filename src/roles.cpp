@@ -60,7 +60,7 @@ Access access_arg(FunctionCallInfo fcinfo, int argno) {
     std::string_view name = args::string(fcinfo, argno, "access", 16).value_or("app");
     for (int a = 0; a < access_count; a++)
         if (name == access_names[a]) return static_cast<Access>(a);
-    fail(sqlstate::invalid_parameter, format("unknown access \"%s\"", args::cstr(name)),
+    fail(sqlstate::invalid_parameter, format("unknown access \"%s\"", args::shown(name)),
          "access is read, app or admin.");
 }
 

@@ -137,7 +137,7 @@ std::string_view current() {
     if (!setting.valid)
         fail(sqlstate::invalid_parameter, "credits.tenant is not a valid tenant",
              format("credits.tenant is \"%s\", set before the credits library was loaded; it %s.",
-                    args::cstr(setting.name.substr(0, 64)), args::identifier_problem(setting.name)),
+                    args::shown(setting.name), args::identifier_problem(setting.name)),
              "SET credits.tenant to a tenant name.");
     const Bindings *b = caller_bindings();
     if (!b || binds(b, setting.name)) return setting.name;
@@ -147,7 +147,7 @@ std::string_view current() {
              format("It is bound to tenants %s.", tenant_list(b)),
              "Set credits.tenant to one of them, in the transaction: SELECT set_config('credits.tenant', ..., true).");
     fail(ERRCODE_INSUFFICIENT_PRIVILEGE,
-         format("role \"%s\" may not act in tenant \"%s\"", caller_name(), args::cstr(setting.name)),
+         format("role \"%s\" may not act in tenant \"%s\"", caller_name(), args::shown(setting.name)),
          format("It is bound to %s %s.", b->count == 1 ? "tenant" : "tenants", tenant_list(b)));
 }
 
