@@ -324,7 +324,7 @@ void insert(Session &s, TableId t, Values &row) {
     rules::fill_defaults(s, t, row);
     TupleTableSlot *slot = table_ref.pending[table_ref.npending];
     ExecStoreHeapTuple(heap_form_tuple(table_ref.desc, row.values, row.nulls), slot, true);
-    rules::check_new_row(s, t, slot, CMD_INSERT);
+    rules::check_new_row(s, t, slot, row, CMD_INSERT);
     rules::finish_row(t);
     table_ref.npending++;
 }
@@ -338,7 +338,7 @@ void update(Session &s, TableId t, TupleTableSlot *slot, const Values &changes) 
     ExecForceStoreHeapTuple(heap_modify_tuple(old, RelationGetDescr(table_ref.rel), changes.values, changes.nulls,
                                               changes.changed),
                             slot, true);
-    rules::check_new_row(s, t, slot, CMD_UPDATE);
+    rules::check_new_row(s, t, slot, changes, CMD_UPDATE);
     HeapTuple tuple = ExecFetchSlotHeapTuple(slot, true, nullptr);
     simple_heap_update(table_ref.rel, &old_tid, tuple);
     slot->tts_tid = tuple->t_self;

@@ -42,6 +42,15 @@ struct Fill {
     ExprState *value;
 };
 
+// A CHECK constraint, and what an UPDATE must change for it to need
+// evaluating again: one that is validated and immutable holds for a row
+// whose columns it reads are unchanged (it held when the row was written).
+struct Check {
+    ExprState *test;
+    Bitmapset *reads;  // attribute numbers, offset by FirstLowInvalidHeapAttributeNumber
+    bool always;       // not validated, mutable, or reads the whole row or system columns
+};
+
 // Everything about one table, built once per backend and rebuilt after any
 // relcache invalidation of the table or its indexes.
 struct TableRules {
@@ -54,9 +63,14 @@ struct TableRules {
     int nfills;
     Fill *fills;
     bool has_generated;
-    bool has_constraints;     // NOT NULL or CHECK
-    // The executor's state for ExecConstraints and ExecComputeStoredGenerated,
-    // kept across calls so that their expressions are prepared once.
+    int nnot_null;
+    AttrNumber *not_null;     // columns with NOT NULL
+    int nchecks;
+    Check *checks;
+    // The executor's state for ExecConstraints (which reports a violation
+    // the checks above found, with the executor's own error) and for
+    // ExecComputeStoredGenerated, kept across calls so that their
+    // expressions are prepared once.
     EState *estate;
     ResultRelInfo *result;
     MemoryContext context;    // all of the above
@@ -128,6 +142,26 @@ void build_fills(TableRules &r, Relation rel) {
     }
 }
 
+void build_constraints(TableRules &r, Relation rel) {
+    TupleDesc desc = RelationGetDescr(rel);
+    r.not_null = static_cast<AttrNumber *>(palloc(sizeof(AttrNumber) * (desc->natts + 1)));
+    for (int i = 0; i < desc->natts; i++)
+        if (TupleDescAttr(desc, i)->attnotnull) r.not_null[r.nnot_null++] = TupleDescAttr(desc, i)->attnum;
+    TupleConstr *constr = desc->constr;
+    int n = constr ? constr->num_check : 0;
+    r.checks = static_cast<Check *>(palloc0(sizeof(Check) * (n + 1)));
+    for (int i = 0; i < n; i++) {
+        Node *expr = static_cast<Node *>(stringToNode(constr->check[i].ccbin));
+        Check &c = r.checks[r.nchecks++];
+        pull_varattnos(expr, 1, &c.reads);
+        bool system_or_row = false;
+        for (int a = bms_next_member(c.reads, -1); a >= 0 && !system_or_row; a = bms_next_member(c.reads, a))
+            system_or_row = a + FirstLowInvalidHeapAttributeNumber <= 0;
+        c.always = !constr->check[i].ccvalid || system_or_row || contain_mutable_functions(expr);
+        c.test = prepare(expr);
+    }
+}
+
 void build(TableRules &r, Relation rel) {
     if (!cache_context) {
         cache_context = AllocSetContextCreate(CacheMemoryContext, "credits write rules", ALLOCSET_SMALL_SIZES);
@@ -145,9 +179,9 @@ void build(TableRules &r, Relation rel) {
     r.unsupported = unsupported_feature(rel);
     build_indexes(r, rel);
     build_fills(r, rel);
+    build_constraints(r, rel);
     TupleConstr *constr = RelationGetDescr(rel)->constr;
     r.has_generated = constr && constr->has_generated_stored;
-    r.has_constraints = constr && (constr->has_not_null || constr->num_check > 0);
     r.estate = CreateExecutorState();
     r.result = makeNode(ResultRelInfo);
     InitResultRelInfo(r.result, rel, 0, nullptr, 0);
@@ -209,6 +243,25 @@ const char *trigger_problem(const Trigger &trigger) {
     return format("it has trigger \"%s\"", trigger.tgname);
 }
 
+// Whether the new row in `slot` breaks a NOT NULL or CHECK constraint: on
+// an UPDATE only what the changed columns can break (see Check).
+bool breaks_constraint(TableRules &r, TupleTableSlot *slot, const Values &values, bool update) {
+    for (int i = 0; i < r.nnot_null; i++) {
+        AttrNumber a = r.not_null[i];
+        if ((!update || values.changed[a - 1]) && values.nulls[a - 1]) return true;
+    }
+    ExprContext *econtext = GetPerTupleExprContext(r.estate);
+    econtext->ecxt_scantuple = slot;
+    for (int i = 0; i < r.nchecks; i++) {
+        const Check &c = r.checks[i];
+        bool affected = !update || c.always;
+        for (int a = bms_next_member(c.reads, -1); a >= 0 && !affected; a = bms_next_member(c.reads, a))
+            affected = values.changed[a + FirstLowInvalidHeapAttributeNumber - 1];
+        if (affected && !ExecCheck(c.test, econtext)) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 const char *unsupported_feature(Relation rel) {
@@ -248,11 +301,18 @@ void fill_defaults(Session &s, TableId id, Values &row) {
     }
 }
 
-void check_new_row(Session &s, TableId id, TupleTableSlot *slot, CmdType command) {
+void check_new_row(Session &s, TableId id, TupleTableSlot *slot, const Values &values, CmdType command) {
     TableRules &r = rules_of(s, id);
     slot->tts_tableOid = r.relid;  // constraints and generated columns may read tableoid
-    if (r.has_generated) ExecComputeStoredGenerated(r.result, r.estate, slot, command);
-    if (r.has_constraints) ExecConstraints(r.result, slot, r.estate);
+    if (r.has_generated) {
+        // Generated columns may be NOT NULL or checked themselves: the
+        // executor's own routine checks the row they make, rare as it is.
+        ExecComputeStoredGenerated(r.result, r.estate, slot, command);
+        if (r.nnot_null > 0 || r.nchecks > 0) ExecConstraints(r.result, slot, r.estate);
+        return;
+    }
+    // A violation is reported by the executor's routine, with its error.
+    if (breaks_constraint(r, slot, values, command == CMD_UPDATE)) ExecConstraints(r.result, slot, r.estate);
 }
 
 void finish_row(TableId id) {

@@ -35,8 +35,11 @@ const char *unsupported_feature(Relation rel);
 void fill_defaults(Session &s, TableId id, Values &row);
 
 // Computes the stored generated columns of the new row version in `slot`
-// and checks NOT NULL and CHECK constraints; the slot may be re-stored.
-void check_new_row(Session &s, TableId id, TupleTableSlot *slot, CmdType command);
+// and checks NOT NULL and CHECK constraints, with the executor's errors;
+// the slot may be re-stored. `values`: the whole row for an INSERT, the
+// changes for an UPDATE (only what they touch can break a constraint the
+// row met).
+void check_new_row(Session &s, TableId id, TupleTableSlot *slot, const Values &values, CmdType command);
 
 // Frees the per-row memory of fill_defaults() and check_new_row().
 void finish_row(TableId id);
