@@ -224,3 +224,26 @@ BEGIN
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', f);
     END LOOP;
 END $$;
+
+COMMENT ON TABLE @extschema@.credits_role_tenant IS
+    'Roles bound to tenants (credits_bind_role): a bound role acts only in its tenants.';
+COMMENT ON TABLE @extschema@.credits_access_set IS
+    'The access set (read, app or admin) each role was given with credits_grant_access.';
+COMMENT ON VIEW @extschema@.credits_role_tenants IS 'The roles bound to the current tenant.';
+COMMENT ON VIEW @extschema@.credits_role_access IS 'Which role holds which access set.';
+COMMENT ON FUNCTION @extschema@.credits_bind_role(regrole, text) IS
+    'Binds a role to a tenant: it then acts only in its tenants (42501 otherwise). Needs a role bound to no tenant.';
+COMMENT ON FUNCTION @extschema@.credits_unbind_role(regrole, text) IS
+    'Removes a role''s binding to a tenant (NULL: to every tenant); returns how many. Needs a role bound to no tenant.';
+COMMENT ON FUNCTION @extschema@.credits_grant_access(regrole, text) IS
+    'Gives a role the read, app or admin set of privileges in one call (taking away a higher one); returns what it holds.';
+COMMENT ON FUNCTION @extschema@.credits_revoke_access(regrole) IS
+    'Takes every access set away from a role; returns whether it had one.';
+COMMENT ON FUNCTION @extschema@.credits_verify(text, boolean) IS
+    'Recomputes the invariants from the ledger for one account, the current tenant, or (all_tenants) every tenant; one row per discrepancy.';
+COMMENT ON FUNCTION @extschema@.credits_refuse_unsupported_ddl() IS
+    'Event trigger: refuses DDL that gives credits'' tables what its direct writes cannot honour (CR019).';
+COMMENT ON FUNCTION @extschema@.credits_role_bindings_changed() IS
+    'Trigger: makes every backend reread role bindings when they change.';
+COMMENT ON EVENT TRIGGER credits_refuse_unsupported_ddl IS
+    'Refuses triggers, rules, outgoing foreign keys, deferrable constraints and inheritance on credits'' tables (CR019).';
