@@ -48,7 +48,8 @@ DATA = \
 	credits--0.1.0--0.2.0.sql \
 	credits--0.2.0--0.3.0.sql \
 	credits--0.3.0--0.4.0.sql \
-	credits--0.4.0--0.5.0.sql
+	credits--0.4.0--0.5.0.sql \
+	credits--0.5.0--0.6.0.sql
 
 REGRESS = accounts credit_debit idempotency ledger tenants verify reservations transfers reversals lifecycle batch \
 	grants plans upgrade toast write_contract bindings access bad_input planted

@@ -87,4 +87,15 @@ SELECT pg_temp.fails($$SELECT credits_update_account('nobody', name => 'x')$$);
 SELECT pg_temp.fails($$SELECT credits_update_account(NULL, name => 'x')$$);
 SELECT name, email, metadata, overdraft_limit, status FROM credits_get_account('user_1');
 
+-- The account key: fixed forever (rows and ids carry it; Citus places rows by
+-- it), different per tenant, and carried by every id made for the account:
+-- their last six characters are 30 of its 32 bits.
+SELECT credits_account_key('default', 'user_1') AS default_key, credits_account_key('acme', 'user_1') AS acme_key,
+       credits_account_key('', '') AS empty_key, credits_account_key('a', '') <> credits_account_key('', 'a') AS apart;
+SELECT credits_account_key(NULL, 'user_1') IS NULL AS strict;
+SELECT a.account_key = credits_account_key(a.tenant, a.external_id) AS keyed,
+       (SELECT count(DISTINCT right(x, 6)) FROM (SELECT a.id UNION ALL SELECT transaction_id FROM credits_entry
+                                                 WHERE account_id = a.id) ids(x)) AS suffixes
+  FROM credits_account a WHERE a.external_id = 'user_1';
+
 DROP EXTENSION credits;

@@ -64,7 +64,35 @@ DROP EXTENSION credits;
 -- guard and role bindings arrive, and the replaced credits_verify keeps its
 -- grants.
 CREATE EXTENSION credits VERSION '0.4.0';
-SELECT external_id, balance FROM credits_create_account('kept', initial_balance => 7);
+-- A ledger as 0.4.0 wrote it, with a row in every table of an account:
+-- "kept" of tenant default (a promotional grant, a hold on it, a cancelled
+-- plan) and "kept" of tenant acme (frozen), which 0.6.0 keys apart.
+INSERT INTO credits_account (id, tenant, external_id, unit, scale, balance, reserved, overdraft_limit, status,
+                             entry_count, created_at, updated_at, next_hold_expiry, grant_count, next_grant_expiry)
+VALUES ('acc_01ARZ3NDEKTSV4RRFFQ69G5FB0', 'default', 'kept', 'credits', 0, 7, 2, 0, 'active', 2, now(), now(),
+        '2090-01-01', 1, '2090-06-01'),
+       ('acc_01ARZ3NDEKTSV4RRFFQ69G5FC0', 'acme', 'kept', 'credits', 0, 0, 0, 0, 'frozen', 0, now(), now(),
+        NULL, 0, NULL);
+INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after, available_after,
+                           created_at, grants)
+VALUES ('acc_01ARZ3NDEKTSV4RRFFQ69G5FB0', 1, 'txn_01ARZ3NDEKTSV4RRFFQ69G5FB1', 'credit', 10, 10, 10, now(),
+        '{"grt_01ARZ3NDEKTSV4RRFFQ69G5FB2": 10}'),
+       ('acc_01ARZ3NDEKTSV4RRFFQ69G5FB0', 2, 'txn_01ARZ3NDEKTSV4RRFFQ69G5FB3', 'debit', -3, 7, 7, now(),
+        '{"grt_01ARZ3NDEKTSV4RRFFQ69G5FB2": -3}');
+INSERT INTO credits_grant (id, account_id, transaction_id, amount, remaining, held, expires_at, priority, category,
+                           status, created_at)
+VALUES ('grt_01ARZ3NDEKTSV4RRFFQ69G5FB2', 'acc_01ARZ3NDEKTSV4RRFFQ69G5FB0', 'txn_01ARZ3NDEKTSV4RRFFQ69G5FB1', 10, 7, 2,
+        '2090-06-01', 0, 'promotional', 'active', now());
+INSERT INTO credits_reservation (id, account_id, amount, status, expires_at, created_at, balance_after,
+                                 available_after, grants)
+VALUES ('res_01ARZ3NDEKTSV4RRFFQ69G5FB4', 'acc_01ARZ3NDEKTSV4RRFFQ69G5FB0', 2, 'pending', '2090-01-01', now(), 7, 5,
+        '{"grt_01ARZ3NDEKTSV4RRFFQ69G5FB2": 2}');
+INSERT INTO credits_plan (id, tenant, code, allowance, period, rollover, created_at)
+VALUES ('pln_01ARZ3NDEKTSV4RRFFQ69G5FB5', 'default', 'basic', 50, 'month', 'none', now());
+INSERT INTO credits_subscription (account_id, plan_id, status, anchor, current_period_end, created_at, cancelled_at)
+VALUES ('acc_01ARZ3NDEKTSV4RRFFQ69G5FB0', 'pln_01ARZ3NDEKTSV4RRFFQ69G5FB5', 'cancelled', now(), now(), now(), now());
+INSERT INTO credits_status_change (account_id, from_status, to_status, reason, changed_at)
+VALUES ('acc_01ARZ3NDEKTSV4RRFFQ69G5FC0', 'active', 'frozen', 'chargeback', now());
 GRANT EXECUTE ON FUNCTION credits_verify(text) TO credits_upgrade_app;
 ALTER EXTENSION credits UPDATE TO '0.5.0';
 SELECT extversion FROM pg_extension WHERE extname = 'credits';
@@ -74,7 +102,35 @@ SELECT c.relname, c.reloptions FROM pg_class c
  WHERE c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace AND c.relname LIKE 'credits\_%'
  ORDER BY 1;
 SELECT evtname, evtenabled, evttags FROM pg_event_trigger;
+
+-- 0.5.0 to 0.6.0: every row of an account gets the key of its tenant and
+-- external_id (one rewrite per table, no dead rows), in both tenants.
+SELECT pg_relation_filenode('credits_entry') AS entry_file \gset
+ALTER EXTENSION credits UPDATE TO '0.6.0';
+SELECT pg_relation_filenode('credits_entry') <> :entry_file AS entry_rewritten;
+SELECT tenant, external_id, account_key, account_key = credits_account_key(tenant, external_id) AS right_key
+  FROM credits_account ORDER BY tenant;
+SELECT t.relname, count(*) AS rows, bool_and(t.key = a.account_key) AS right_key
+  FROM (SELECT 'credits_entry' AS relname, account_id, account_key AS key FROM credits_entry
+        UNION ALL SELECT 'credits_grant', account_id, account_key FROM credits_grant
+        UNION ALL SELECT 'credits_reservation', account_id, account_key FROM credits_reservation
+        UNION ALL SELECT 'credits_subscription', account_id, account_key FROM credits_subscription
+        UNION ALL SELECT 'credits_status_change', account_id, account_key FROM credits_status_change) t
+  JOIN credits_account a ON a.id = t.account_id
+ GROUP BY t.relname ORDER BY 1;
+SELECT attrelid::regclass AS relation, attnotnull FROM pg_attribute
+ WHERE attname = 'account_key' AND attrelid::regclass::text LIKE 'credits\_%' ORDER BY 1;
+SELECT * FROM credits_verify(all_tenants => true);
+
+-- The upgraded accounts keep working: the hold settles from the grant, and
+-- the frozen account of acme thaws.
+SELECT amount, balance FROM credits_confirm('res_01ARZ3NDEKTSV4RRFFQ69G5FB4');
 SELECT external_id, balance FROM credits_debit('kept', 2);
-SELECT * FROM credits_verify();
+SELECT id, remaining, held, status FROM credits_grants WHERE external_id = 'kept';
+SET credits.tenant = 'acme';
+SELECT status FROM credits_unfreeze('kept');
+SELECT external_id, balance FROM credits_credit('kept', 4);
+RESET credits.tenant;
+SELECT * FROM credits_verify(all_tenants => true);
 DROP EXTENSION credits;
 DROP ROLE credits_upgrade_app;

@@ -18,12 +18,13 @@ namespace {
 
 spi::Statement insert_account{
     "INSERT INTO @extschema@.credits_account (id, tenant, external_id, owner_id, name, email, unit, scale, balance, reserved,"
-    " overdraft_limit, status, metadata, entry_count, created_at, updated_at, default_grant_ttl, min_credit_amount)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, 'active', $10, 0, $11, $11, $12, $13)"
+    " overdraft_limit, status, metadata, entry_count, created_at, updated_at, default_grant_ttl, min_credit_amount,"
+    " account_key)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, 'active', $10, 0, $11, $11, $12, $13, $14)"
     " ON CONFLICT (tenant, external_id) DO NOTHING",
-    13,
+    14,
     {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT2OID, NUMERICOID, JSONBOID, TIMESTAMPTZOID,
-     INTERVALOID, NUMERICOID}};
+     INTERVALOID, NUMERICOID, INT4OID}};
 
 spi::Statement account_view_row{"SELECT * FROM @extschema@.credits_accounts WHERE id = $1", 1, {TEXTOID}};
 
@@ -99,6 +100,14 @@ CREDITS_FUNCTION(credits_current_tenant) {
     PG_RETURN_TEXT_P(cstring_to_text_with_len(tenant.data(), tenant.size()));
 }
 
+// credits_account_key(tenant, external_id): STRICT, so both are given.
+CREDITS_FUNCTION(credits_account_key) {
+    text *tenant = PG_GETARG_TEXT_PP(0);
+    text *external_id = PG_GETARG_TEXT_PP(1);
+    PG_RETURN_INT32(account_key({VARDATA_ANY(tenant), VARSIZE_ANY_EXHDR(tenant)},
+                                {VARDATA_ANY(external_id), VARSIZE_ANY_EXHDR(external_id)}));
+}
+
 // credits_create_account(external_id, name, email, metadata, unit, scale,
 //                        overdraft_limit, initial_balance, owner_id,
 //                        default_grant_ttl, min_credit_amount)
@@ -121,7 +130,8 @@ CREDITS_FUNCTION(credits_create_account) {
     tables::Session s;
     tables::open(s, fcinfo);
     account_attnum(s, AccountColumn::id);  // an out-of-date schema says so here
-    ids::Id id = ids::make("acc_");
+    int32 key = account_key(tenants::current(), external_id);
+    ids::Id id = ids::make("acc_", key);
     uint64 inserted = spi::run(insert_account, spi::Params()
                                                    .add_text(id.view())
                                                    .add_text(tenants::current())
@@ -135,7 +145,8 @@ CREDITS_FUNCTION(credits_create_account) {
                                                    .add(metadata)
                                                    .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()))
                                                    .add(ttl)
-                                                   .add(min_credit));
+                                                   .add(min_credit)
+                                                   .add(Int32GetDatum(key)));
     if (inserted == 0)
         fail(sqlstate::duplicate_account, format("account \"%s\" already exists", label),
              format("Tenant \"%s\" already has an account with that external_id.",

@@ -18,7 +18,8 @@ constexpr const char *column_names[] = {
     "id",           "tenant",           "external_id", "name",        "email",
     "status",       "unit",             "scale",       "balance",     "reserved",
     "overdraft_limit", "metadata",      "entry_count", "updated_at",  "next_hold_expiry",
-    "grant_count",  "next_grant_expiry", "default_grant_ttl", "min_credit_amount", "next_renewal"};
+    "grant_count",  "next_grant_expiry", "default_grant_ttl", "min_credit_amount", "next_renewal",
+    "account_key"};
 constexpr int column_count = static_cast<int>(AccountColumn::count);
 static_assert(sizeof(column_names) / sizeof(column_names[0]) == column_count);
 tables::Columns<column_count> columns{column_names};
@@ -73,6 +74,7 @@ Account load(tables::Session &s, TupleTableSlot *row) {
     auto col = [&](AccountColumn c) { return account_attnum(s, c); };
     Account a;
     a.row = row;
+    a.key = DatumGetInt32(tables::value(row, col(AccountColumn::account_key)));
     a.id = args::cstr(*tables::text_value(row, col(AccountColumn::id)));
     a.external_id = args::cstr(*tables::text_value(row, col(AccountColumn::external_id)));
     a.unit = args::cstr(*tables::text_value(row, col(AccountColumn::unit)));
@@ -110,6 +112,25 @@ spi::Statement id_by_external_id{"SELECT id FROM @extschema@.credits_account WHE
                                  {TEXTOID, TEXTOID}};
 
 }  // namespace
+
+int32 account_key(std::string_view tenant, std::string_view external_id) {
+    // Our own hash, not PostgreSQL's (whose hash_bytes differs between byte
+    // orders): keys are stored and must not change when a dump moves. FNV-1a
+    // over tenant, a zero byte (which text cannot hold, so no two pairs give
+    // the same bytes) and external_id, then MurmurHash3's finalizer to mix
+    // the high bits into the low 32 that we keep.
+    uint64 h = 0xcbf29ce484222325ULL;
+    auto feed = [&h](unsigned char byte) { h = (h ^ byte) * 0x100000001b3ULL; };
+    for (char c : tenant) feed(static_cast<unsigned char>(c));
+    feed(0);
+    for (char c : external_id) feed(static_cast<unsigned char>(c));
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb53fe63ad6b1ULL;
+    h ^= h >> 33;
+    return static_cast<int32>(static_cast<uint32>(h));
+}
 
 TimestampTz timestamp_or_never(TupleTableSlot *row, AttrNumber attnum) {
     auto t = tables::nullable(row, attnum);

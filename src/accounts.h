@@ -18,7 +18,7 @@ std::optional<Status> parse_status(std::string_view s);
 enum class AccountColumn {
     id, tenant, external_id, name, email, status, unit, scale, balance, reserved, overdraft_limit, metadata,
     entry_count, updated_at, next_hold_expiry, grant_count, next_grant_expiry, default_grant_ttl,
-    min_credit_amount, next_renewal, count
+    min_credit_amount, next_renewal, account_key, count
 };
 AttrNumber account_attnum(tables::Session &s, AccountColumn c);
 
@@ -28,9 +28,17 @@ constexpr TimestampTz no_expiry = DT_NOEND;
 TimestampTz timestamp_or_never(TupleTableSlot *row, AttrNumber attnum);
 std::optional<Datum> nullable_timestamp(TimestampTz t);
 
+// The account key: 32 bits of a hash of (tenant, external_id), fixed when
+// the account is made. Every row of the account carries it (the column
+// account_key, Citus's distribution column), and so does every id made for
+// it (ids.h), so that both ways of naming an account, and the ids of its
+// holds, transactions and grants, name its shard without a lookup.
+int32 account_key(std::string_view tenant, std::string_view external_id);
+
 // The account row as the ledger needs it, loaded under its row lock.
 struct Account {
     TupleTableSlot *row;      // the locked row version
+    int32 key;                // account_key
     const char *id;           // palloc'd copies
     const char *external_id;
     const char *unit;

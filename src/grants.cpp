@@ -14,11 +14,11 @@ constexpr const char *ungranted_key = "ungranted";
 
 enum Col {
     c_id, c_account_id, c_transaction_id, c_amount, c_remaining, c_held, c_expires_at, c_priority, c_category,
-    c_status, c_period_start, c_created_at, c_ended_at, c_count
+    c_status, c_period_start, c_created_at, c_ended_at, c_account_key, c_count
 };
 constexpr const char *column_names[] = {"id",         "account_id", "transaction_id", "amount",  "remaining",
                                         "held",       "expires_at", "priority",       "category", "status",
-                                        "period_start", "created_at", "ended_at"};
+                                        "period_start", "created_at", "ended_at",     "account_key"};
 static_assert(sizeof(column_names) / sizeof(column_names[0]) == c_count);
 tables::Columns<c_count> columns{column_names};
 
@@ -270,11 +270,12 @@ std::optional<std::string_view> created_grant(const Funding &f) {
 
 Funding create(tables::Session &s, Account &account, Units amount, const Spec &spec, std::string_view transaction_id) {
     const auto &c = cols(s);
-    ids::Id id = ids::make("grt_");
+    ids::Id id = ids::make("grt_", account.key);
     TimestampTz now = GetCurrentTransactionStartTimestamp();
     tables::Values row = tables::new_values(tables::rel(s, tables::TableId::Grant));
     row.set_text(c[c_id], id.view())
         .set_text(c[c_account_id], std::string_view(account.id))
+        .set(c[c_account_key], Int32GetDatum(account.key))
         .set_text(c[c_transaction_id], transaction_id)
         .set(c[c_amount], units_to_numeric(amount, account.scale))
         .set(c[c_remaining], units_to_numeric(amount, account.scale))

@@ -15,8 +15,7 @@ struct Generator {
     int pid = 0;
     uint64_t seed[2] = {0, 0};
     uint64_t last_ms = 0;
-    uint64_t random_hi = 0;  // top 16 of the 80 random bits
-    uint64_t random_lo = 0;  // low 64 bits
+    uint64_t random = 0;  // the 48 random bits: a counter within one millisecond
 };
 Generator generator;
 
@@ -53,15 +52,16 @@ int decode(char c) {
 
 }  // namespace
 
-Id make(const char *prefix) {
+constexpr int key_bits = 32;
+
+Id make(const char *prefix, int32 key) {
     seed_if_needed();
     uint64_t ms = now_ms();
     if (ms > generator.last_ms) {
         generator.last_ms = ms;
-        generator.random_hi = next_random() & 0x7FFF;  // leave room to increment
-        generator.random_lo = next_random();
-    } else if (++generator.random_lo == 0) {
-        generator.random_hi++;
+        generator.random = next_random() & 0x7FFFFFFFFFFF;  // 47 bits: room to count up
+    } else {
+        generator.random++;
     }
 
     Id id;
@@ -71,11 +71,19 @@ Id make(const char *prefix) {
     // 48-bit time: 10 characters, 5 bits each (the first one carries 3 bits).
     uint64_t t = generator.last_ms;
     for (int i = 9; i >= 0; i--, t >>= 5) out[i] = alphabet[t & 31];
-    // 80 random bits: 16 characters.
-    unsigned __int128 r = (static_cast<unsigned __int128>(generator.random_hi) << 64) | generator.random_lo;
+    // 48 random bits then the 32-bit key: 16 characters.
+    unsigned __int128 r = (static_cast<unsigned __int128>(generator.random & 0xFFFFFFFFFFFF) << key_bits) |
+                          static_cast<uint32_t>(key);
     for (int i = 25; i >= 10; i--, r >>= 5) out[i] = alphabet[static_cast<int>(r & 31)];
     out[ulid_length] = '\0';
     return id;
+}
+
+int32 key_of(std::string_view id) {
+    // The last 7 characters hold 35 bits: the key is the low 32 of them.
+    uint64_t bits = 0;
+    for (size_t i = id.size() - 7; i < id.size(); i++) bits = (bits << 5) | static_cast<uint64_t>(decode(id[i]));
+    return static_cast<int32>(static_cast<uint32_t>(bits));
 }
 
 bool has_shape(std::string_view s, std::string_view prefix) {

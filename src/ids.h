@@ -1,5 +1,8 @@
-// Prefixed, time-sortable identifiers: "acc_" + a 26-character ULID
-// (48-bit millisecond timestamp, 80 random bits, Crockford base32).
+// Prefixed, time-sortable identifiers: "acc_" + a 26-character ULID in
+// Crockford base32: a 48-bit millisecond timestamp, 48 random bits (a
+// counter within one millisecond), and 32 bits of the account key, so that
+// an id names the shard of its account on Citus without a lookup (see
+// accounts.h). Ids made before 0.6.0 end in 32 random bits instead.
 #pragma once
 
 #include "pg.h"
@@ -14,9 +17,12 @@ struct Id {
     std::string_view view() const { return {text, strlen(text)}; }
 };
 
-// A new id such as "txn_01JD...". Within one backend ids are strictly
-// increasing, even within one millisecond.
-Id make(const char *prefix);
+// A new id such as "txn_01JD..." carrying `key`. Within one backend ids are
+// strictly increasing, even within one millisecond.
+Id make(const char *prefix, int32 key);
+
+// The key an id carries (what make() was given, for ids since 0.6.0).
+int32 key_of(std::string_view id);
 
 // True when s is prefix + a ULID, ignoring case (ULIDs are case-insensitive).
 bool has_shape(std::string_view s, std::string_view prefix);

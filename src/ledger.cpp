@@ -13,12 +13,12 @@ constexpr const char *entry_type_names[] = {"credit",   "debit",  "adjustment", 
 enum Col {
     c_account_id, c_seq, c_transaction_id, c_type, c_amount, c_balance_after, c_available_after, c_description,
     c_reference, c_idempotency_key, c_metadata, c_created_at, c_reservation_id, c_forced, c_counterparty_id,
-    c_reverses, c_grants, c_count
+    c_reverses, c_grants, c_account_key, c_count
 };
 constexpr const char *column_names[] = {
     "account_id", "seq",     "transaction_id", "type",           "amount",         "balance_after",
     "available_after", "description", "reference", "idempotency_key", "metadata",   "created_at",
-    "reservation_id",  "forced",      "counterparty_id", "reverses", "grants"};
+    "reservation_id",  "forced",      "counterparty_id", "reverses", "grants",   "account_key"};
 static_assert(sizeof(column_names) / sizeof(column_names[0]) == c_count);
 tables::Columns<c_count> columns{column_names};
 
@@ -147,7 +147,7 @@ Posting post(tables::Session &s, Account &account, const Movement &movement, boo
     if (m.decreases()) {
         m.grants = grants::to_jsonb(grants::spend(s, account, m.magnitude()), account.scale);
     } else if (grant) {
-        ids::Id transaction_id = ids::make("txn_");
+        ids::Id transaction_id = ids::make("txn_", account.key);
         m.grants = grants::to_jsonb(grants::create(s, account, m.delta, *grant, transaction_id.view()), account.scale);
         return append(s, account, m, &transaction_id);
     }
@@ -157,7 +157,7 @@ Posting post(tables::Session &s, Account &account, const Movement &movement, boo
 Posting append(tables::Session &s, Account &account, const Movement &m, const ids::Id *transaction_id) {
     const auto &c = cols(s);
     Posting p;
-    p.transaction_id = transaction_id ? *transaction_id : ids::make("txn_");
+    p.transaction_id = transaction_id ? *transaction_id : ids::make("txn_", account.key);
     p.balance_after = add_units(account.balance, m.delta, account.scale, account.external_id);
     p.available_after = p.balance_after - account.reserved;
     p.created_at = GetCurrentTransactionStartTimestamp();
@@ -165,6 +165,7 @@ Posting append(tables::Session &s, Account &account, const Movement &m, const id
 
     tables::Values row = tables::new_values(tables::rel(s, tables::TableId::Entry));
     row.set_text(c[c_account_id], std::string_view(account.id))
+        .set(c[c_account_key], Int32GetDatum(account.key))
         .set(c[c_seq], Int64GetDatum(account.entry_count + 1))
         .set_text(c[c_transaction_id], p.transaction_id.view())
         .set_text(c[c_type], std::string_view(entry_type_name(m.type)))

@@ -8,9 +8,9 @@ namespace credits {
 namespace {
 
 spi::Statement record_change{
-    "INSERT INTO @extschema@.credits_status_change (account_id, from_status, to_status, reason, changed_at)"
-    " VALUES ($1, $2, $3, $4, $5)",
-    5, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID}};
+    "INSERT INTO @extschema@.credits_status_change (account_id, from_status, to_status, reason, changed_at, account_key)"
+    " VALUES ($1, $2, $3, $4, $5, $6)",
+    6, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID}};
 
 }  // namespace
 
@@ -32,7 +32,8 @@ void change_status(tables::Session &s, Account &a, Status to, std::optional<std:
                                 .add_text(status_name(a.status))
                                 .add_text(status_name(to))
                                 .add_text(reason)
-                                .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())));
+                                .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()))
+                                .add(Int32GetDatum(a.key)));
     changes.set_text(account_attnum(s, AccountColumn::status), std::string_view(status_name(to)));
     a.status = to;
     a.changed = true;

@@ -51,7 +51,7 @@ CREDITS_FUNCTION(credits_create_plan) {
 
     tables::require_writable(fcinfo->flinfo->fn_oid);
     spi::begin(fcinfo);
-    ids::Id id = ids::make("pln_");
+    ids::Id id = ids::make("pln_", account_key(tenants::current(), code));
     uint64 inserted = spi::run(insert_plan, spi::Params()
                                                 .add_text(id.view())
                                                 .add_text(tenants::current())

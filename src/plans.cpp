@@ -22,11 +22,11 @@ tables::Columns<p_count> plan_cols{plan_columns};
 
 enum SubCol {
     s_account_id, s_plan_id, s_status, s_anchor, s_current_period_start, s_current_period_end, s_next_plan_id,
-    s_last_grant_id, s_created_at, s_cancelled_at, s_count
+    s_last_grant_id, s_created_at, s_cancelled_at, s_account_key, s_count
 };
 constexpr const char *subscription_columns[] = {
     "account_id", "plan_id", "status", "anchor", "current_period_start", "current_period_end", "next_plan_id",
-    "last_grant_id", "created_at", "cancelled_at"};
+    "last_grant_id", "created_at", "cancelled_at", "account_key"};
 static_assert(sizeof(subscription_columns) / sizeof(subscription_columns[0]) == s_count);
 tables::Columns<s_count> subscription_cols{subscription_columns};
 
@@ -182,6 +182,7 @@ void save_subscription(tables::Session &s, const Account &account, const Subscri
         return;
     }
     v.set_text(c[s_account_id], std::string_view(account.id))
+        .set(c[s_account_key], Int32GetDatum(account.key))
         .set(c[s_created_at], TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
     tables::insert(s, tables::TableId::Subscription, v);
 }
@@ -205,7 +206,7 @@ void grant_period(tables::Session &s, Account &account, const Plan &plan, Subscr
             moved = grants::take_back(s, account, sub.last_grant_id, rolled, false, &short_by);
         }
     }
-    ids::Id transaction_id = ids::make("txn_");
+    ids::Id transaction_id = ids::make("txn_", account.key);
     grants::Spec spec{period.end, 0, std::string_view("allocation"), period.start};
     grants::Funding made = grants::create(s, account, allowance + rolled, spec, transaction_id.view());
     Movement m{EntryType::Allocation, allowance, std::string_view(plan.code), std::nullopt, std::nullopt,

@@ -13,12 +13,12 @@ constexpr const char *status_names[] = {"pending", "confirmed", "cancelled", "ex
 enum Col {
     c_id, c_account_id, c_amount, c_status, c_expires_at, c_description, c_reference, c_idempotency_key, c_metadata,
     c_created_at, c_resolved_at, c_requested_amount, c_confirmed_amount, c_released_amount, c_transaction_id,
-    c_balance_after, c_available_after, c_grants, c_count
+    c_balance_after, c_available_after, c_grants, c_account_key, c_count
 };
 constexpr const char *column_names[] = {
     "id", "account_id", "amount", "status", "expires_at", "description", "reference", "idempotency_key", "metadata",
     "created_at", "resolved_at", "requested_amount", "confirmed_amount", "released_amount", "transaction_id",
-    "balance_after", "available_after", "grants"};
+    "balance_after", "available_after", "grants", "account_key"};
 static_assert(sizeof(column_names) / sizeof(column_names[0]) == c_count);
 tables::Columns<c_count> columns{column_names};
 
@@ -201,7 +201,7 @@ Hold reserve(tables::Session &s, Account &account, const HoldRequest &r) {
     require_funds(account, r.amount, "reservation");
 
     const auto &c = cols(s);
-    ids::Id id = ids::make("res_");
+    ids::Id id = ids::make("res_", account.key);
     Hold h{};
     h.id = pstrdup(id.text);
     h.account_id = account.id;
@@ -222,6 +222,7 @@ Hold reserve(tables::Session &s, Account &account, const HoldRequest &r) {
     tables::Values row = tables::new_values(tables::rel(s, tables::TableId::Reservation));
     row.set_text(c[c_id], id.view())
         .set_text(c[c_account_id], std::string_view(account.id))
+        .set(c[c_account_key], Int32GetDatum(account.key))
         .set(c[c_amount], units_to_numeric(r.amount, account.scale))
         .set_text(c[c_status], std::string_view(hold_status_name(HoldStatus::Pending)))
         .set(c[c_expires_at], TimestampTzGetDatum(r.expires_at))

@@ -17,8 +17,8 @@ spi::Statement findings{R"SQL(
 WITH accounts AS (
     SELECT * FROM @extschema@.credits_account WHERE ($1::text IS NULL OR id = $1) AND ($2::text IS NULL OR tenant = $2)
 ), entries AS (
-    SELECT e.account_id, e.seq, e.transaction_id, e.amount, e.balance_after, e.forced, e.reservation_id, e.reverses,
-           row_number() OVER w AS position, coalesce(lag(e.balance_after) OVER w, 0) AS balance_before
+    SELECT e.account_id, e.account_key, e.seq, e.transaction_id, e.amount, e.balance_after, e.forced, e.reservation_id,
+           e.reverses, row_number() OVER w AS position, coalesce(lag(e.balance_after) OVER w, 0) AS balance_before
       FROM @extschema@.credits_entry e
      WHERE ($1::text IS NULL OR e.account_id = $1) AND ($2::text IS NULL OR e.account_id IN (SELECT id FROM accounts))
     WINDOW w AS (PARTITION BY e.account_id ORDER BY e.seq)
@@ -162,6 +162,29 @@ SELECT a.tenant, a.id, a.external_id, 'grant_expiry_tracked', NULL, NULL,
   FROM grant_rows g
   JOIN accounts a ON a.id = g.account_id
  WHERE g.status = 'active' AND g.remaining > g.held AND g.expires_at < coalesce(a.next_grant_expiry, 'infinity')
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'account_key', @extschema@.credits_account_key(a.tenant, a.external_id),
+       a.account_key, 'the account key is not the one of its tenant and external_id'
+  FROM accounts a
+ WHERE a.account_key <> @extschema@.credits_account_key(a.tenant, a.external_id)
+UNION ALL
+SELECT a.tenant, a.id, a.external_id, 'account_key', a.account_key, k.account_key,
+       format('%s rows of %s carry another account key', k.rows, k.relation)
+  FROM accounts a
+  JOIN (SELECT account_id, account_key, 'credits_entry' AS relation, count(*) AS rows FROM entries
+         GROUP BY account_id, account_key
+        UNION ALL
+        SELECT account_id, account_key, 'credits_reservation', count(*) FROM @extschema@.credits_reservation
+         WHERE account_id IN (SELECT id FROM accounts) GROUP BY account_id, account_key
+        UNION ALL
+        SELECT account_id, account_key, 'credits_grant', count(*) FROM grant_rows GROUP BY account_id, account_key
+        UNION ALL
+        SELECT account_id, account_key, 'credits_subscription', count(*) FROM @extschema@.credits_subscription
+         WHERE account_id IN (SELECT id FROM accounts) GROUP BY account_id, account_key
+        UNION ALL
+        SELECT account_id, account_key, 'credits_status_change', count(*) FROM @extschema@.credits_status_change
+         WHERE account_id IN (SELECT id FROM accounts) GROUP BY account_id, account_key) k
+    ON k.account_id = a.id AND k.account_key <> a.account_key
 UNION ALL
 SELECT NULL, e.account_id, NULL, 'entry_has_account', NULL, NULL,
        format('%s ledger entries belong to no account', count(*))

@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION credits;
-SELECT plan(95);
+SELECT plan(96);
 
 SELECT has_function('credits_create_account',
     ARRAY['text', 'text', 'text', 'jsonb', 'text', 'integer', 'numeric', 'numeric', 'text', 'interval', 'numeric']);
@@ -43,6 +43,7 @@ SELECT has_function('credits_bind_role', ARRAY['regrole', 'text']);
 SELECT has_function('credits_unbind_role', ARRAY['regrole', 'text']);
 SELECT has_function('credits_grant_access', ARRAY['regrole', 'text']);
 SELECT has_function('credits_revoke_access', ARRAY['regrole']);
+SELECT has_function('credits_account_key', ARRAY['text', 'text']);
 SELECT is(
     (SELECT count(*)::int FROM pg_proc WHERE proname IN ('credits_credit', 'credits_create_account',
                                                         'credits_update_account')),
@@ -52,8 +53,8 @@ SELECT is(
     (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
       WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'credits\_%' AND NOT p.prosecdef
         AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)),
-    ARRAY['credits_current_tenant'],
-    'every function but credits_current_tenant and the triggers is SECURITY DEFINER');
+    ARRAY['credits_account_key', 'credits_current_tenant'],
+    'every function but the two pure ones and the triggers is SECURITY DEFINER');
 
 SELECT columns_are('credits_accounts', ARRAY['id', 'external_id', 'owner_id', 'name', 'email', 'unit', 'scale',
     'balance', 'reserved', 'available', 'overdraft_limit', 'status', 'metadata', 'created_at', 'updated_at',

@@ -6,7 +6,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION credits;
-SELECT plan(49);
+SELECT plan(51);
 
 SELECT lives_ok($$SELECT credits_create_account('alice', initial_balance => 100)$$, 'alice has 100');
 SELECT lives_ok($$SELECT credits_debit('alice', 30)$$, 'alice spends 30');
@@ -31,8 +31,9 @@ SELECT results_eq($$SELECT balance FROM credits_balance('alice')$$, $$VALUES (70
 
 -- A raw INSERT into the ledger (left open for pg_restore) is caught.
 SAVEPOINT raw_insert;
-INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after, available_after, created_at)
-SELECT id, entry_count + 1, 'txn_forged', 'credit', 1000, balance + 1000, balance + 1000, now()
+INSERT INTO credits_entry (account_id, account_key, seq, transaction_id, type, amount, balance_after, available_after,
+                           created_at)
+SELECT id, account_key, entry_count + 1, 'txn_forged', 'credit', 1000, balance + 1000, balance + 1000, now()
   FROM credits_account WHERE external_id = 'alice';
 SELECT set_eq($$SELECT invariant FROM credits_verify()$$, ARRAY['balance_matches_ledger', 'entry_count'],
               'a forged entry shows as balance and entry-count drift');
@@ -66,8 +67,9 @@ SELECT set_eq($$SELECT invariant FROM credits_verify('alice')$$, ARRAY['balance_
 ROLLBACK TO edit_entry;
 
 SAVEPOINT orphan;
-INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after, available_after, created_at)
-VALUES ('acc_nobody', 1, 'txn_x', 'credit', 5, 5, 5, now());
+INSERT INTO credits_entry (account_id, account_key, seq, transaction_id, type, amount, balance_after, available_after,
+                           created_at)
+VALUES ('acc_nobody', 0, 1, 'txn_x', 'credit', 5, 5, 5, now());
 SELECT results_eq($$SELECT invariant, account_id FROM credits_verify(all_tenants => true)
                      WHERE invariant = 'entry_has_account'$$,
                   $$VALUES ('entry_has_account'::text, 'acc_nobody'::text)$$,
@@ -121,9 +123,9 @@ SELECT ok('transfer_balanced' = ANY (ARRAY(SELECT invariant FROM credits_verify(
 ROLLBACK TO one_legged;
 
 SAVEPOINT over_reversed;
-INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after, available_after, reverses,
-                           created_at)
-SELECT e.account_id, a.entry_count + 1, 'txn_forged', 'reversal', -e.amount * 2, a.balance - e.amount * 2,
+INSERT INTO credits_entry (account_id, account_key, seq, transaction_id, type, amount, balance_after, available_after,
+                           reverses, created_at)
+SELECT e.account_id, a.account_key, a.entry_count + 1, 'txn_forged', 'reversal', -e.amount * 2, a.balance - e.amount * 2,
        a.balance - e.amount * 2, e.transaction_id, now()
   FROM credits_entry e JOIN credits_account a ON a.id = e.account_id
  WHERE a.external_id = 'bob' AND e.seq = 1;
@@ -177,13 +179,29 @@ SELECT results_eq($$SELECT DISTINCT invariant FROM credits_verify('carol')$$, $$
 ROLLBACK TO hide_expiry;
 
 SAVEPOINT bad_funding;
-INSERT INTO credits_entry (account_id, seq, transaction_id, type, amount, balance_after, available_after, grants,
-                           created_at)
-SELECT id, entry_count + 1, 'txn_forged', 'debit', -1, balance - 1, balance - 1, '{"ungranted": -3}', now()
+INSERT INTO credits_entry (account_id, account_key, seq, transaction_id, type, amount, balance_after, available_after,
+                           grants, created_at)
+SELECT id, account_key, entry_count + 1, 'txn_forged', 'debit', -1, balance - 1, balance - 1, '{"ungranted": -3}', now()
   FROM credits_account WHERE external_id = 'carol';
 SELECT ok('funding_adds_up' = ANY (ARRAY(SELECT invariant FROM credits_verify('carol'))),
           'an entry whose grants do not add up to its amount is reported');
 ROLLBACK TO bad_funding;
+
+-- On Citus the account key places a row on its shard: a row with another
+-- key, or an account whose key is not its own, is reported.
+SAVEPOINT wrong_key;
+INSERT INTO credits_status_change (account_id, account_key, from_status, to_status, changed_at)
+SELECT id, account_key + 1, 'active', 'frozen', now() FROM credits_account WHERE external_id = 'carol';
+SELECT results_eq($$SELECT invariant, detail FROM credits_verify('carol')$$,
+                  $$VALUES ('account_key', '1 rows of credits_status_change carry another account key')$$,
+                  'a row carrying another account key is reported');
+ALTER TABLE credits_account DISABLE TRIGGER credits_account_guard;
+UPDATE credits_account SET account_key = account_key + 1 WHERE external_id = 'bob';
+SELECT results_eq($$SELECT invariant, detail FROM credits_verify('bob')$$,
+                  $$VALUES ('account_key', 'the account key is not the one of its tenant and external_id'),
+                           ('account_key', '2 rows of credits_entry carry another account key')$$,
+                  'an account whose key is not the one of its tenant and external_id is reported');
+ROLLBACK TO wrong_key;
 
 SELECT is_empty($$SELECT * FROM credits_verify()$$, 'after every rollback the ledger is healthy again');
 SELECT lives_ok($$SELECT credits_debit('alice', 45)$$, 'the extension still writes normally');
