@@ -534,6 +534,8 @@ SELECT fn, i, split_part(p, ' ', 1), split_part(p, ' ', 2), split_part(p, ' ', 3
 
 -- The tables above match the installed extension: every function a role can
 -- call, with its parameters' names and types, and a good value for each kind.
+-- (credits_account_key() is left out: a pure hash of any two texts, it reads
+-- and refuses nothing.)
 DO $$
 DECLARE
     mismatch text;
@@ -541,6 +543,7 @@ BEGIN
     SELECT string_agg(p.oid::regprocedure::text, ', ') INTO mismatch
       FROM pg_proc p
      WHERE p.proname LIKE 'credits\_%' AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+       AND p.proname <> 'credits_account_key'
        AND coalesce((SELECT string_agg(f.name || ' ' || f.type::regtype, ',' ORDER BY f.pos)
                        FROM fuzz_param f WHERE f.fn = p.proname), '')
            IS DISTINCT FROM
