@@ -15,7 +15,9 @@ SOURCES = \
 	src/amount.cpp \
 	src/args.cpp \
 	src/batch_functions.cpp \
+	src/cluster.cpp \
 	src/ddl_guard.cpp \
+	src/distribute.cpp \
 	src/grants.cpp \
 	src/guard.cpp \
 	src/ids.cpp \
@@ -31,6 +33,7 @@ SOURCES = \
 	src/reservations.cpp \
 	src/results.cpp \
 	src/roles.cpp \
+	src/routing.cpp \
 	src/scheduler.cpp \
 	src/settings.cpp \
 	src/spi.cpp \

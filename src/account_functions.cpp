@@ -21,7 +21,8 @@ spi::Statement insert_account{
     " overdraft_limit, status, metadata, entry_count, created_at, updated_at, default_grant_ttl, min_credit_amount,"
     " account_key)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, 'active', $10, 0, $11, $11, $12, $13, $14)"
-    " ON CONFLICT (tenant, external_id) DO NOTHING",
+    // No conflict target: on Citus the unique key includes account_key.
+    " ON CONFLICT DO NOTHING",
     14,
     {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT2OID, NUMERICOID, JSONBOID, TIMESTAMPTZOID,
      INTERVALOID, NUMERICOID, INT4OID}};
@@ -106,6 +107,12 @@ CREDITS_FUNCTION(credits_account_key) {
     text *external_id = PG_GETARG_TEXT_PP(1);
     PG_RETURN_INT32(account_key({VARDATA_ANY(tenant), VARSIZE_ANY_EXHDR(tenant)},
                                 {VARDATA_ANY(external_id), VARSIZE_ANY_EXHDR(external_id)}));
+}
+
+// credits_key_in_id(id): the account key an id carries (since 0.6.0).
+CREDITS_FUNCTION(credits_key_in_id) {
+    text *id = PG_GETARG_TEXT_PP(0);
+    PG_RETURN_INT32(ids::key_of({VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)}));
 }
 
 // credits_create_account(external_id, name, email, metadata, unit, scale,

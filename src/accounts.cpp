@@ -33,8 +33,8 @@ struct Indexes {
 const Indexes &indexes_of(tables::Session &s) {
     Relation rel = tables::rel(s, tables::TableId::Account);
     if (indexes.relid != RelationGetRelid(rel)) {
-        indexes.pkey = tables::relation_oid(s.schema, "credits_account_pkey");
-        indexes.tenant_external_id = tables::relation_oid(s.schema, "credits_account_tenant_external_id_key");
+        indexes.pkey = tables::index_oid(s, tables::TableId::Account, "credits_account_pkey");
+        indexes.tenant_external_id = tables::index_oid(s, tables::TableId::Account, "credits_account_tenant_external_id_key");
         indexes.relid = RelationGetRelid(rel);
     }
     return indexes;
@@ -266,10 +266,14 @@ const char *find_account_id(std::string_view account) {
 }
 
 void require_status(const Account &a, bool allowed_when_frozen, const char *operation) {
-    if (a.status == Status::Active || (a.status == Status::Frozen && allowed_when_frozen)) return;
-    fail(sqlstate::account_not_active, format("account %s is %s", a.external_id, status_name(a.status)),
-         format("A %s account does not accept %s.", status_name(a.status), operation),
-         a.status == Status::Frozen ? "Unfreeze the account with credits_update_account(status => 'active')." : nullptr);
+    require_status(a.external_id, a.status, allowed_when_frozen, operation);
+}
+
+void require_status(const char *external_id, Status status, bool allowed_when_frozen, const char *operation) {
+    if (status == Status::Active || (status == Status::Frozen && allowed_when_frozen)) return;
+    fail(sqlstate::account_not_active, format("account %s is %s", external_id, status_name(status)),
+         format("A %s account does not accept %s.", status_name(status), operation),
+         status == Status::Frozen ? "Unfreeze the account with credits_update_account(status => 'active')." : nullptr);
 }
 
 }  // namespace credits

@@ -107,6 +107,8 @@ const char *find_account_id(std::string_view account);
 // CR007 unless the account allows the operation ("debits", "credits", ...).
 // Frozen accounts still take credits; closed ones take nothing.
 void require_status(const Account &account, bool allowed_when_frozen, const char *operation);
+// The same for an account known only by what another node said of it.
+void require_status(const char *external_id, Status status, bool allowed_when_frozen, const char *operation);
 
 [[noreturn]] void account_not_found(std::string_view account);
 

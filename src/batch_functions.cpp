@@ -4,11 +4,16 @@
 // is parsed or planned per operation), every account they touch is locked
 // once, in id order, and they run in order against the in-memory accounts;
 // each account row is written once at the end.
+#include "across_shards.h"
 #include "args.h"
+#include "cluster.h"
 #include "errors.h"
 #include "guard.h"
 #include "ops.h"
 #include "results.h"
+#include "routing.h"
+#include "spi.h"
+#include "tenants.h"
 
 extern "C" {
 #include "access/xact.h"
@@ -302,20 +307,27 @@ void record(void *context, int index, const ops::Result *result, const Error *er
     o.scale = result->account->scale;
 }
 
-}  // namespace
-
-// credits_apply(ops, atomic) -> index, ok, sqlstate, message, transaction_id,
-//                               reservation_id, balance, available
-CREDITS_FUNCTION(credits_apply) {
+// The batch argument: a JSON array of at most max_operations.
+Jsonb *ops_arg(FunctionCallInfo fcinfo) {
     if (!args::given(fcinfo, 0)) fail(sqlstate::invalid_parameter, "ops is required");
     Jsonb *json = PG_GETARG_JSONB_P(0);
-    bool atomic = !args::given(fcinfo, 1) || PG_GETARG_BOOL(1);
     if (!JB_ROOT_IS_ARRAY(json) || JB_ROOT_IS_SCALAR(json))
         fail(sqlstate::invalid_parameter, "ops must be a JSON array of operations");
     int count = JB_ROOT_COUNT(json);
     if (count > max_operations)
         fail(sqlstate::invalid_parameter, "too many operations",
              format("ops has %d operations; one call takes at most %d.", count, max_operations));
+    return json;
+}
+
+}  // namespace
+
+// credits_apply(ops, atomic) -> index, ok, sqlstate, message, transaction_id,
+//                               reservation_id, balance, available
+CREDITS_FUNCTION(credits_apply) {
+    Jsonb *json = ops_arg(fcinfo);
+    bool atomic = !args::given(fcinfo, 1) || PG_GETARG_BOOL(1);
+    int count = JB_ROOT_COUNT(json);
 
     // A malformed operation fails in its turn like any other failure.
     auto *outcomes = static_cast<Outcome *>(palloc0(sizeof(Outcome) * (count + 1)));
@@ -369,3 +381,148 @@ CREDITS_FUNCTION(credits_apply) {
     }
     return (Datum)0;
 }
+
+// --- on Citus ---
+
+namespace {
+
+// The shard an operation goes to, read from its fields alone (a malformed
+// operation goes anywhere: it fails there in its turn). -1: a transfer
+// between two shards, which a batch cannot hold.
+int group_of_operation(FunctionCallInfo fcinfo, JsonbValue element) {
+    std::optional<std::string_view> first, second;
+    bool by_id = false;
+    try {
+        if (element.type != jbvBinary || !JsonContainerIsObject(element.val.binary.data)) return 0;
+        Object o(element.val.binary.data);
+        auto op = o.string(f_op, 32);
+        auto kind = op ? ops::parse_kind(*op) : std::nullopt;
+        if (!kind) return 0;
+        switch (*kind) {
+            case ops::Kind::Confirm:
+            case ops::Kind::Cancel: first = o.string(f_reservation, args::max_key_length); by_id = true; break;
+            case ops::Kind::Reverse: first = o.string(f_transaction, args::max_key_length); by_id = true; break;
+            case ops::Kind::Transfer:
+                first = o.string(f_from_account, args::max_key_length);
+                second = o.string(f_to_account, args::max_key_length);
+                break;
+            default: first = o.string(f_account, args::max_key_length); break;
+        }
+    } catch (const Error &) {
+        return 0;
+    }
+    int group = cluster::group_of(by_id ? routing::id_key_of(fcinfo, first) : routing::account_key_of(fcinfo, first));
+    if (second && cluster::group_of(routing::account_key_of(fcinfo, *second)) != group) return -1;
+    return group;
+}
+
+const char *const across_shards_message = "a batch cannot hold a transfer between accounts on different shards";
+const char *const across_shards_hint = "Make that transfer with credits_transfer().";
+
+// Replaces "credits_apply operation <i>" in an error's context by the
+// operation's index in the whole batch.
+void renumber_operation(ErrorData *error, const int *indexes, int count) {
+    const char *prefix = "credits_apply operation ";
+    if (!error->context || strncmp(error->context, prefix, strlen(prefix)) != 0) return;
+    int i = atoi(error->context + strlen(prefix));
+    if (i >= 0 && i < count) error->context = psprintf("%s%d", prefix, indexes[i]);
+}
+
+// Runs a shard's part of the batch (`indexes`: its operations' in the
+// whole); its rows are in SPI_tuptable.
+void apply_part(FunctionCallInfo fcinfo, int group, std::string_view tenant, Datum *part, const int *indexes, int n) {
+    bool nulls[] = {false, false};
+    MemoryContext caller = CurrentMemoryContext;
+    PG_TRY();
+    {
+        routing::call_twin(fcinfo, "credits_apply", cluster::key_in_group(group), tenant, part, nulls);
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(caller);
+        ErrorData *error = CopyErrorData();
+        FlushErrorState();
+        renumber_operation(error, indexes, n);
+        ReThrowError(error);
+    }
+    PG_END_TRY();
+}
+
+}  // namespace
+
+namespace credits {
+
+// The operations of each shard, in their order, on its node; the shards in
+// the order of their first operation. Atomic: the first shard with a failure
+// raises it (all of it is rolled back).
+Datum apply_across_shards(FunctionCallInfo fcinfo) {
+    Jsonb *json = ops_arg(fcinfo);
+    bool atomic = !args::given(fcinfo, 1) || PG_GETARG_BOOL(1);
+    int count = JB_ROOT_COUNT(json);
+    std::string_view tenant = tenants::current();
+    auto *groups = static_cast<int *>(palloc(sizeof(int) * (count + 1)));
+    List *order = NIL;  // the groups, by first operation
+    for (int i = 0; i < count; i++) {
+        groups[i] = group_of_operation(fcinfo, *getIthJsonbValueFromContainer(&json->root, i));
+        if (groups[i] < 0 && atomic)
+            raise(Error{ERRCODE_FEATURE_NOT_SUPPORTED, across_shards_message, nullptr, across_shards_hint,
+                        format("credits_apply operation %d", i)});
+        if (groups[i] >= 0 && !list_member_int(order, groups[i])) order = lappend_int(order, groups[i]);
+    }
+
+    routing::Arguments given = routing::arguments_of(fcinfo);
+    spi::begin(fcinfo);
+    if (list_length(order) <= 1 && !(count > 0 && groups[0] < 0)) {
+        int group = order ? linitial_int(order) : 0;
+        routing::call_twin(fcinfo, "credits_apply", cluster::key_in_group(group), tenant, given.values, given.nulls);
+        Datum result = routing::forwarded_result(fcinfo);
+        spi::end();
+        return result;
+    }
+
+    InitMaterializedSRF(fcinfo, 0);
+    auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    auto *rows = static_cast<HeapTuple *>(palloc0(sizeof(HeapTuple) * (count + 1)));
+    auto *indexes = static_cast<int *>(palloc(sizeof(int) * (count + 1)));
+    ListCell *cell;
+    foreach (cell, order) {
+        int group = lfirst_int(cell);
+        JsonbParseState *state = nullptr;
+        pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            if (groups[i] != group) continue;
+            JsonbValue *element = getIthJsonbValueFromContainer(&json->root, i);
+            pushJsonbValue(&state, WJB_ELEM, element);
+            indexes[n++] = i;
+        }
+        Datum part[] = {JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_ARRAY, nullptr))),
+                        BoolGetDatum(atomic)};
+        apply_part(fcinfo, group, tenant, part, indexes, n);
+        MemoryContext old = MemoryContextSwitchTo(spi::caller_context());
+        for (uint64 r = 0; r < SPI_processed; r++) {
+            Datum values[8];
+            bool isnull[8];
+            heap_deform_tuple(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, values, isnull);
+            int index = indexes[DatumGetInt32(values[0])];
+            values[0] = Int32GetDatum(index);
+            rows[index] = heap_form_tuple(rsinfo->setDesc, values, isnull);
+        }
+        MemoryContextSwitchTo(old);
+    }
+    for (int i = 0; i < count; i++) {
+        if (rows[i]) {
+            tuplestore_puttuple(rsinfo->setResult, rows[i]);
+            continue;
+        }
+        Datum values[8] = {Int32GetDatum(i), BoolGetDatum(false),
+                           PointerGetDatum(cstring_to_text(unpack_sql_state(ERRCODE_FEATURE_NOT_SUPPORTED))),
+                           PointerGetDatum(cstring_to_text(across_shards_message))};
+        bool nulls[8] = {false, false, false, false, true, true, true, true};
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    }
+    spi::end();
+    return (Datum)0;
+}
+
+}  // namespace credits

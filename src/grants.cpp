@@ -34,9 +34,9 @@ const tables::Columns<c_count> &cols(tables::Session &s) {
 const Indexes &indexes_of(tables::Session &s) {
     Relation rel = tables::rel(s, tables::TableId::Grant);
     if (indexes.relid != RelationGetRelid(rel)) {
-        indexes.pkey = tables::relation_oid(s.schema, "credits_grant_pkey");
-        indexes.burn_down = tables::relation_oid(s.schema, "credits_grant_burn_down_idx");
-        indexes.allocation = tables::relation_oid(s.schema, "credits_grant_allocation_idx");
+        indexes.pkey = tables::index_oid(s, tables::TableId::Grant, "credits_grant_pkey");
+        indexes.burn_down = tables::index_oid(s, tables::TableId::Grant, "credits_grant_burn_down_idx");
+        indexes.allocation = tables::index_oid(s, tables::TableId::Grant, "credits_grant_allocation_idx");
         indexes.relid = RelationGetRelid(rel);
     }
     return indexes;

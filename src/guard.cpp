@@ -1,5 +1,7 @@
 #include "guard.h"
 
+#include "routing.h"
+
 #include <cstdarg>
 #include <new>
 
@@ -97,7 +99,7 @@ ErrorData *run_in_subtransaction(void (*body)(void *), void *context) {
 Datum guard(FunctionCallInfo fcinfo, FunctionBody body) {
     Error caught;
     try {
-        return body(fcinfo);
+        return routing::dispatch(fcinfo, body);
     } catch (...) {
         caught = current_error();
     }

@@ -81,8 +81,13 @@ Id make(const char *prefix, int32 key) {
 
 int32 key_of(std::string_view id) {
     // The last 7 characters hold 35 bits: the key is the low 32 of them.
+    if (id.size() < 7) return 0;
     uint64_t bits = 0;
-    for (size_t i = id.size() - 7; i < id.size(); i++) bits = (bits << 5) | static_cast<uint64_t>(decode(id[i]));
+    for (size_t i = id.size() - 7; i < id.size(); i++) {
+        int digit = decode(id[i]);
+        if (digit < 0) return 0;
+        bits = (bits << 5) | static_cast<uint64_t>(digit);
+    }
     return static_cast<int32>(static_cast<uint32_t>(bits));
 }
 

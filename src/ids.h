@@ -21,7 +21,8 @@ struct Id {
 // strictly increasing, even within one millisecond.
 Id make(const char *prefix, int32 key);
 
-// The key an id carries (what make() was given, for ids since 0.6.0).
+// The key an id carries (what make() was given, for ids since 0.6.0; 0 for
+// what is not an id).
 int32 key_of(std::string_view id);
 
 // True when s is prefix + a ULID, ignoring case (ULIDs are case-insensitive).

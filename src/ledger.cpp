@@ -34,9 +34,9 @@ const tables::Columns<c_count> &cols(tables::Session &s) {
 const Indexes &indexes_of(tables::Session &s) {
     Relation rel = tables::rel(s, tables::TableId::Entry);
     if (indexes.relid != RelationGetRelid(rel)) {
-        indexes.idempotency_key = tables::relation_oid(s.schema, "credits_entry_idempotency_key");
-        indexes.transaction = tables::relation_oid(s.schema, "credits_entry_transaction_idx");
-        indexes.reverses = tables::relation_oid(s.schema, "credits_entry_reverses_idx");
+        indexes.idempotency_key = tables::index_oid(s, tables::TableId::Entry, "credits_entry_idempotency_key");
+        indexes.transaction = tables::index_oid(s, tables::TableId::Entry, "credits_entry_transaction_idx");
+        indexes.reverses = tables::index_oid(s, tables::TableId::Entry, "credits_entry_reverses_idx");
         indexes.relid = RelationGetRelid(rel);
     }
     return indexes;
@@ -190,12 +190,15 @@ Posting append(tables::Session &s, Account &account, const Movement &m, const id
     return p;
 }
 
-int transaction_accounts(tables::Session &s, std::string_view transaction_id, const char *account_ids[2]) {
+int transaction_accounts(tables::Session &s, std::string_view transaction_id, const char *account_ids[2],
+                         const char **counterparty) {
     const auto &c = cols(s);
     Datum key = tables::text_datum(transaction_id);
     int n = 0;
+    *counterparty = nullptr;
     tables::scan_index(s, tables::TableId::Entry, indexes_of(s).transaction, &key, 1, [&](TupleTableSlot *row) {
         const char *id = args::cstr(*tables::text_value(row, c[c_account_id]));
+        if (auto other = tables::text_value(row, c[c_counterparty_id])) *counterparty = args::cstr(*other);
         bool decreasing = numeric_normalize(DatumGetNumeric(tables::value(row, c[c_amount])))[0] == '-';
         if (n == 1 && decreasing) {  // the source of a transfer comes first
             account_ids[1] = account_ids[0];
@@ -205,10 +208,11 @@ int transaction_accounts(tables::Session &s, std::string_view transaction_id, co
         }
         return ++n < 2;
     });
+    if (n == 2) *counterparty = nullptr;
     return n;
 }
 
-Recorded find_transaction_on(tables::Session &s, const Account &account, std::string_view transaction_id) {
+std::optional<Recorded> transaction_on(tables::Session &s, const Account &account, std::string_view transaction_id) {
     const auto &c = cols(s);
     Datum key = tables::text_datum(transaction_id);
     std::optional<Recorded> found;
@@ -217,6 +221,11 @@ Recorded find_transaction_on(tables::Session &s, const Account &account, std::st
         found = Recorded{movement_of(s, account, row), posting_of(s, account, row)};
         return false;
     });
+    return found;
+}
+
+Recorded find_transaction_on(tables::Session &s, const Account &account, std::string_view transaction_id) {
+    std::optional<Recorded> found = transaction_on(s, account, transaction_id);
     if (!found)
         elog(ERROR, "credits: transaction %s has no entry on account %s", args::cstr(transaction_id), account.id);
     return *found;

@@ -64,8 +64,10 @@ Posting append(tables::Session &s, Account &account, const Movement &movement,
                const ids::Id *transaction_id = nullptr);
 
 // The accounts a transaction has entries on: one, or two for a transfer
-// (source first); 0 when there is no such transaction.
-int transaction_accounts(tables::Session &s, std::string_view transaction_id, const char *account_ids[2]);
+// (source first); 0 when there is no such transaction. On Citus a transfer
+// between two shards shows one here: then *counterparty names the other.
+int transaction_accounts(tables::Session &s, std::string_view transaction_id, const char *account_ids[2],
+                         const char **counterparty);
 
 // A transaction's entry on this account, as recorded.
 struct Recorded {
@@ -73,6 +75,8 @@ struct Recorded {
     Posting posting;
 };
 Recorded find_transaction_on(tables::Session &s, const Account &account, std::string_view transaction_id);
+// The same, when there may be none.
+std::optional<Recorded> transaction_on(tables::Session &s, const Account &account, std::string_view transaction_id);
 
 // How much of a transaction's entry on this account has been reversed.
 Units reversed_amount(tables::Session &s, const Account &account, std::string_view transaction_id);

@@ -8,8 +8,11 @@ namespace credits {
 namespace {
 
 spi::Statement record_change{
-    "INSERT INTO @extschema@.credits_status_change (account_id, from_status, to_status, reason, changed_at, account_key)"
-    " VALUES ($1, $2, $3, $4, $5, $6)",
+    // The id from the identity's sequence by name: on Citus a shard has no
+    // identity, and each node's sequence draws from a range of its own.
+    "INSERT INTO @extschema@.credits_status_change (id, account_id, from_status, to_status, reason, changed_at,"
+    " account_key) OVERRIDING SYSTEM VALUE"
+    " VALUES (nextval('@extschema@.credits_status_change_id_seq'), $1, $2, $3, $4, $5, $6)",
     6, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID}};
 
 }  // namespace

@@ -1,5 +1,7 @@
 // Library entry point: configuration and transaction hooks.
+#include "cluster.h"
 #include "settings.h"
+#include "tenants.h"
 #include "spi.h"
 #include "worker.h"
 
@@ -11,13 +13,19 @@ void _PG_init(void);
 
 namespace {
 
+// What a call that an error ended had set up for itself.
+void forget_calls_from(SubTransactionId subxact) {
+    credits::spi::forget_calls_from(subxact);
+    credits::cluster::forget_group_from(subxact);
+    credits::tenants::forget_acting_from(subxact);
+}
+
 void on_xact(XactEvent event, void *) {
-    if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-        credits::spi::forget_calls_from(TopSubTransactionId);
+    if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) forget_calls_from(TopSubTransactionId);
 }
 
 void on_subxact(SubXactEvent event, SubTransactionId subxact, SubTransactionId, void *) {
-    if (event == SUBXACT_EVENT_ABORT_SUB) credits::spi::forget_calls_from(subxact);
+    if (event == SUBXACT_EVENT_ABORT_SUB) forget_calls_from(subxact);
 }
 
 }  // namespace

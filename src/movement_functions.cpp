@@ -1,8 +1,14 @@
 // SQL functions that move credits: credit, debit, adjust, transfer, reverse.
+#include "across_shards.h"
 #include "args.h"
+#include "cluster.h"
 #include "guard.h"
 #include "ops.h"
 #include "results.h"
+#include "routing.h"
+#include "spi.h"
+#include "tenants.h"
+#include "transfers.h"
 
 using namespace credits;
 
@@ -17,6 +23,28 @@ ops::Request movement_request(FunctionCallInfo fcinfo, ops::Kind kind) {
     r.reference = args::identifier(fcinfo, 3, "reference");
     r.idempotency_key = args::idempotency_key(fcinfo, 4);
     r.metadata = args::json_object(fcinfo, 5, "metadata");
+    return r;
+}
+
+ops::Request transfer_request(FunctionCallInfo fcinfo) {
+    ops::Request r = ops::request(ops::Kind::Transfer);
+    r.account = args::required_text(fcinfo, 0, "from_account");
+    r.to_account = args::required_text(fcinfo, 1, "to_account");
+    r.amount = args::decimal(fcinfo, 2, "amount", Sign::Positive);
+    r.description = args::string(fcinfo, 3, "description");
+    r.reference = args::identifier(fcinfo, 4, "reference");
+    r.idempotency_key = args::idempotency_key(fcinfo, 5);
+    r.metadata = args::json_object(fcinfo, 6, "metadata");
+    return r;
+}
+
+ops::Request reverse_request(FunctionCallInfo fcinfo) {
+    ops::Request r = ops::request(ops::Kind::Reverse);
+    r.target = args::required_text(fcinfo, 0, "transaction");
+    if (args::given(fcinfo, 1)) r.amount = args::decimal(fcinfo, 1, "amount", Sign::Positive);
+    r.description = args::string(fcinfo, 2, "reason");
+    r.idempotency_key = args::idempotency_key(fcinfo, 3);
+    r.force = args::given(fcinfo, 4) && PG_GETARG_BOOL(4);
     return r;
 }
 
@@ -53,15 +81,7 @@ CREDITS_FUNCTION(credits_adjust) {
 // credits_transfer(from_account, to_account, amount, description, reference,
 //                  idempotency_key, metadata)
 CREDITS_FUNCTION(credits_transfer) {
-    ops::Request r = ops::request(ops::Kind::Transfer);
-    r.account = args::required_text(fcinfo, 0, "from_account");
-    r.to_account = args::required_text(fcinfo, 1, "to_account");
-    r.amount = args::decimal(fcinfo, 2, "amount", Sign::Positive);
-    r.description = args::string(fcinfo, 3, "description");
-    r.reference = args::identifier(fcinfo, 4, "reference");
-    r.idempotency_key = args::idempotency_key(fcinfo, 5);
-    r.metadata = args::json_object(fcinfo, 6, "metadata");
-
+    ops::Request r = transfer_request(fcinfo);
     ops::Result result = ops::run(fcinfo, r);
     return results::transfer(fcinfo, *result.account, *result.to_account, result.movement, result.posting,
                              result.other_posting);
@@ -69,13 +89,259 @@ CREDITS_FUNCTION(credits_transfer) {
 
 // credits_reverse(transaction, amount, reason, idempotency_key, force)
 CREDITS_FUNCTION(credits_reverse) {
-    ops::Request r = ops::request(ops::Kind::Reverse);
-    r.target = args::required_text(fcinfo, 0, "transaction");
-    if (args::given(fcinfo, 1)) r.amount = args::decimal(fcinfo, 1, "amount", Sign::Positive);
-    r.description = args::string(fcinfo, 2, "reason");
-    r.idempotency_key = args::idempotency_key(fcinfo, 3);
-    r.force = args::given(fcinfo, 4) && PG_GETARG_BOOL(4);
-
+    ops::Request r = reverse_request(fcinfo);
     ops::Result result = ops::run(fcinfo, r);
     return results::reversal(fcinfo, *result.account, result.movement, result.posting);
 }
+
+// --- on Citus, between accounts on two shards ---
+//
+// A transfer: the destination's side is read where it lives (what the source
+// side must check of it), the source side checks and writes on its node,
+// the destination side on its own, all in the caller's transaction (Citus
+// commits both nodes with two-phase commit). A reversal of such a transfer
+// likewise. Replays: the source side finds the idempotency key; the other
+// side, given the transaction the first side reports, finds its entry.
+
+namespace {
+
+spi::Statement party_row{
+    "SELECT id, external_id, unit, scale::int, status FROM @extschema@.credits_account"
+    " WHERE tenant = $1 AND (id = $2 OR external_id = $2)",
+    2, {TEXTOID, TEXTOID}};
+
+spi::Statement transaction_parties{
+    "SELECT e.account_id, e.counterparty_id FROM @extschema@.credits_entry e"
+    " JOIN @extschema@.credits_account a ON a.id = e.account_id"
+    " WHERE e.transaction_id = $1 AND a.tenant = $2 ORDER BY e.amount",
+    2, {TEXTOID, TEXTOID}};
+
+Datum text_of(std::string_view s) { return tables::text_datum(s); }
+
+std::string_view canonical_id(std::string_view s) {
+    return ids::has_shape(s, "acc_") ? std::string_view(args::cstr(ids::canonical(s).view())) : s;
+}
+
+Party party_arg(FunctionCallInfo fcinfo, int argno) {
+    return Party{args::cstr(args::required_text(fcinfo, argno, "id")),
+                 args::cstr(args::required_text(fcinfo, argno + 1, "external_id")),
+                 args::cstr(args::required_text(fcinfo, argno + 2, "unit")), *args::int32_value(fcinfo, argno + 3),
+                 *parse_status(args::required_text(fcinfo, argno + 4, "status"))};
+}
+
+ids::Id id_arg(FunctionCallInfo fcinfo, int argno) { return ids::canonical(args::required_text(fcinfo, argno, "id")); }
+
+}  // namespace
+
+// credits_transfer_party(account) -> (id, external_id, unit, scale, status),
+// or no row: what a transfer's source side checks of its destination.
+CREDITS_FUNCTION(credits_transfer_party) {
+    std::string_view account = args::required_text(fcinfo, 0, "account");
+    spi::begin(fcinfo);
+    spi::run(party_row, spi::Params().add_text(tenants::current()).add_text(canonical_id(account)));
+    results::materialize_rows(fcinfo);
+    spi::end();
+    return (Datum)0;
+}
+
+// credits_transfer_out(from_account, to_account, to_id, to_external_id,
+// to_unit, to_scale, to_status (NULL: there is no such account), amount,
+// description, reference, idempotency_key, metadata, transaction_id)
+CREDITS_FUNCTION(credits_transfer_out) {
+    std::string_view from_account = args::required_text(fcinfo, 0, "from_account");
+    std::string_view to_account = args::required_text(fcinfo, 1, "to_account");
+    std::optional<Party> to;
+    if (args::given(fcinfo, 6)) to = party_arg(fcinfo, 2);
+    Decimal amount = args::decimal(fcinfo, 7, "amount", Sign::Positive);
+    auto description = args::string(fcinfo, 8, "description");
+    auto reference = args::identifier(fcinfo, 9, "reference");
+    auto idempotency_key = args::idempotency_key(fcinfo, 10);
+    auto metadata = args::json_object(fcinfo, 11, "metadata");
+    ids::Id transaction_id = id_arg(fcinfo, 12);
+
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    Account &from = ops::lock(w, from_account);
+    if (!to) account_not_found(to_account);
+    Outgoing out = check_transfer_out(w.session, from, *to, amount, description, reference, idempotency_key, metadata);
+    Posting posting = out.replay ? *out.replay : write_transfer_out(w.session, from, out.movement, &transaction_id);
+    ops::finish(w);
+    return results::transaction(fcinfo, from, out.movement, posting);
+}
+
+// credits_transfer_in(to_account, from_id, amount, description, reference,
+// metadata, transaction_id): the destination's entry (the one it has
+// already, for a replay).
+CREDITS_FUNCTION(credits_transfer_in) {
+    std::string_view to_account = args::required_text(fcinfo, 0, "to_account");
+    Party from{args::cstr(args::required_text(fcinfo, 1, "from_id")), "", "", 0, Status::Active};
+    Decimal amount = args::decimal(fcinfo, 2, "amount", Sign::Positive);
+    auto description = args::string(fcinfo, 3, "description");
+    auto reference = args::identifier(fcinfo, 4, "reference");
+    auto metadata = args::json_object(fcinfo, 5, "metadata");
+    ids::Id transaction_id = id_arg(fcinfo, 6);
+
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    Account &to = ops::lock(w, to_account);
+    std::optional<Recorded> done = transaction_on(w.session, to, transaction_id.view());
+    Movement in = done ? done->movement : check_transfer_in(to, from, amount, description, reference, metadata);
+    Posting posting = done ? done->posting : write_transfer_in(w.session, to, in, transaction_id);
+    ops::finish(w);
+    return results::transaction(fcinfo, to, in, posting);
+}
+
+// credits_transaction_parties(transaction) -> (account_id, counterparty_id):
+// the transaction's entries on this shard, the source first.
+CREDITS_FUNCTION(credits_transaction_parties) {
+    ids::Id transaction_id = id_arg(fcinfo, 0);
+    spi::begin(fcinfo);
+    spi::run(transaction_parties, spi::Params().add_text(transaction_id.view()).add_text(tenants::current()));
+    results::materialize_rows(fcinfo);
+    spi::end();
+    return (Datum)0;
+}
+
+// credits_reverse_out(account, counterparty_id, transaction, amount, reason,
+// idempotency_key, force, reversal_id): the first side of a transfer's
+// reversal, on the account that holds the original's source entry.
+CREDITS_FUNCTION(credits_reverse_out) {
+    std::string_view account = args::required_text(fcinfo, 0, "account");
+    std::string_view counterparty_id = args::required_text(fcinfo, 1, "counterparty_id");
+    ids::Id transaction_id = id_arg(fcinfo, 2);
+    std::optional<Decimal> amount;
+    if (args::given(fcinfo, 3)) amount = args::decimal(fcinfo, 3, "amount", Sign::Positive);
+    auto reason = args::string(fcinfo, 4, "reason");
+    auto idempotency_key = args::idempotency_key(fcinfo, 5);
+    bool force = args::given(fcinfo, 6) && PG_GETARG_BOOL(6);
+    ids::Id reversal_id = id_arg(fcinfo, 7);
+
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    Account &first = ops::lock(w, account);
+    Reversing r = check_reversal(w.session, first, counterparty_id, transaction_id.view(), amount, reason,
+                                 idempotency_key);
+    if (!r.replay) check_range(first, r.back.delta);
+    Posting posting = r.replay ? *r.replay : write_reversal(w.session, first, r, force, &reversal_id);
+    ops::finish(w);
+    return results::reversal(fcinfo, first, r.back, posting);
+}
+
+// credits_reverse_in(account, counterparty_id, transaction, amount (in the
+// first side's scale), reason, force, reversal_id): the destination gives
+// the credits back (its entry is there already for a replay).
+CREDITS_FUNCTION(credits_reverse_in) {
+    std::string_view account = args::required_text(fcinfo, 0, "account");
+    Party first{args::cstr(args::required_text(fcinfo, 1, "counterparty_id")), "", "", 0, Status::Active};
+    ids::Id transaction_id = id_arg(fcinfo, 2);
+    Decimal wanted = args::decimal(fcinfo, 3, "amount", Sign::Positive);
+    auto reason = args::string(fcinfo, 4, "reason");
+    bool force = args::given(fcinfo, 5) && PG_GETARG_BOOL(5);
+    ids::Id reversal_id = id_arg(fcinfo, 6);
+
+    ops::Work w;
+    ops::begin(w, fcinfo);
+    Account &second = ops::lock(w, account);
+    std::optional<Recorded> done = transaction_on(w.session, second, reversal_id.view());
+    Movement give = done ? done->movement
+                         : check_give_back(w.session, second, first, wanted, transaction_id.view(), reason, force);
+    Posting posting = done ? done->posting : write_give_back(w.session, second, give, reversal_id, force);
+    ops::finish(w);
+    return results::transaction(fcinfo, second, give, posting);
+}
+
+namespace credits {
+
+Datum transfer_across_shards(FunctionCallInfo fcinfo, int32 from_key, int32 to_key) {
+    ops::Request r = transfer_request(fcinfo);  // the argument errors a call on one node gives, first
+    std::string_view tenant = tenants::current();
+    routing::Arguments given = routing::arguments_of(fcinfo);
+    spi::begin(fcinfo);
+
+    Datum party_args[] = {text_of(r.to_account)};
+    bool party_nulls[] = {false};
+    routing::call_twin(fcinfo, "credits_transfer_party", to_key, tenant, party_args, party_nulls);
+    bool found = SPI_processed == 1;
+    Datum out_args[13];
+    bool out_nulls[13] = {};
+    out_args[0] = given.values[0];
+    out_args[1] = given.values[1];
+    for (int i = 0; i < 5; i++) {
+        out_nulls[2 + i] = !found;
+        if (found) out_args[2 + i] = spi::keep(spi::row(0).datum(i + 1), SPI_gettypeid(SPI_tuptable->tupdesc, i + 1));
+    }
+    for (int i = 2; i < 7; i++) {
+        out_args[i + 5] = given.values[i];
+        out_nulls[i + 5] = given.nulls[i];
+    }
+    ids::Id transaction_id = ids::make("txn_", from_key);
+    out_args[12] = text_of(transaction_id.view());
+
+    routing::call_twin(fcinfo, "credits_transfer_out", from_key, tenant, out_args, out_nulls);
+    // (transaction_id, account_id, external_id, type, amount, balance,
+    // available, description, reference, idempotency_key, metadata, created_at)
+    Datum out[12];
+    bool out_null[12];
+    for (int i = 0; i < 12; i++) {
+        out[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &out_null[i]);
+        if (!out_null[i]) out[i] = spi::keep(out[i], SPI_gettypeid(SPI_tuptable->tupdesc, i + 1));
+    }
+
+    Datum in_args[] = {out_args[2], out[1], given.values[2], given.values[3], given.values[4], given.values[6], out[0]};
+    bool in_nulls[] = {false, false, false, given.nulls[3], given.nulls[4], given.nulls[6], false};
+    routing::call_twin(fcinfo, "credits_transfer_in", to_key, tenant, in_args, in_nulls);
+    spi::Row in = spi::row(0);
+
+    TupleDesc desc = results::result_desc(fcinfo);
+    Datum values[15] = {out[0], out[1], out[2], in.datum(2), in.datum(3), out[4], out[5], out[6], in.datum(6),
+                        in.datum(7), out[7], out[8], out[9], out[10], out[11]};
+    bool nulls[15] = {false, false, false, false, false, false, false, false, false, false,
+                      out_null[7], out_null[8], out_null[9], out_null[10], false};
+    MemoryContext old = MemoryContextSwitchTo(spi::caller_context());
+    Datum result = results::composite(desc, values, nulls);
+    MemoryContextSwitchTo(old);
+    spi::end();
+    return result;
+}
+
+Datum reverse_where_it_belongs(FunctionCallInfo fcinfo, FunctionBody body, int32 key) {
+    ops::Request r = reverse_request(fcinfo);  // the argument errors a call on one node gives, first
+    // A reservation's confirm, or a transaction on one account, is on one shard.
+    if (!ids::has_shape(r.target, "txn_")) return routing::run_for(fcinfo, body, key);
+    std::string_view tenant = tenants::current();
+    ids::Id transaction_id = ids::canonical(r.target);
+    spi::begin(fcinfo);
+    Datum parties_args[] = {text_of(transaction_id.view())};
+    bool parties_nulls[] = {false};
+    routing::call_twin(fcinfo, "credits_transaction_parties", key, tenant, parties_args, parties_nulls);
+    std::optional<std::string_view> first, counterparty;
+    if (SPI_processed == 1 && !spi::row(0).is_null(2)) {
+        first = spi::keep_text(spi::row(0).string(1));
+        counterparty = spi::keep_text(spi::row(0).string(2));
+    }
+    int32 other_key = counterparty ? routing::account_key_of(fcinfo, counterparty) : key;
+    if (cluster::group_of(other_key) == cluster::group_of(key)) {
+        spi::end();
+        return routing::run_for(fcinfo, body, key);
+    }
+
+    routing::Arguments given = routing::arguments_of(fcinfo);
+    ids::Id reversal_id = ids::make("txn_", key);
+    Datum out_args[] = {text_of(*first),  text_of(*counterparty), text_of(transaction_id.view()), given.values[1],
+                        given.values[2], given.values[3],        given.values[4],                text_of(reversal_id.view())};
+    bool out_nulls[] = {false, false, false, given.nulls[1], given.nulls[2], given.nulls[3], given.nulls[4], false};
+    routing::call_twin(fcinfo, "credits_reverse_out", key, tenant, out_args, out_nulls);
+    Datum result = results::from_row(fcinfo, spi::row(0));
+    // The reversal's transaction (the original one's, for a replay), and how much.
+    Datum reversal = spi::keep(spi::row(0).datum(1), TEXTOID);
+    Datum wanted = spi::keep(spi::row(0).datum(5), NUMERICOID);
+
+    Datum in_args[] = {text_of(*counterparty), text_of(*first), text_of(transaction_id.view()), wanted,
+                       given.values[2],        given.values[4], reversal};
+    bool in_nulls[] = {false, false, false, false, given.nulls[2], given.nulls[4], false};
+    routing::call_twin(fcinfo, "credits_reverse_in", other_key, tenant, in_args, in_nulls);
+    spi::end();
+    return result;
+}
+
+}  // namespace credits

@@ -96,8 +96,14 @@ Plan make_plan(Work &w, const Request &r) {
         case Kind::Reverse: {
             TupleTableSlot *hold_row = nullptr;
             p.transaction_id = reversed_transaction(w, r.target, &hold_row);
-            p.count = transaction_accounts(s, p.transaction_id, p.account_ids);
+            const char *elsewhere;
+            p.count = transaction_accounts(s, p.transaction_id, p.account_ids, &elsewhere);
             if (p.count == 0) transaction_not_found(r.target);
+            if (elsewhere)  // on Citus: credits_reverse() puts the two sides together
+                fail(ERRCODE_FEATURE_NOT_SUPPORTED,
+                     format("transaction %s is a transfer between accounts on different shards", p.transaction_id),
+                     format("Its other side is on account %s.", elsewhere),
+                     "Reverse it with credits_reverse(), not in a batch.");
             break;
         }
     }
@@ -296,10 +302,7 @@ Result run_one(Work &w, const Request &r) {
                         r.kind == Kind::Reserve;
     if (by_reference) {
         // One account named by the caller: find and lock it in one probe.
-        auto *a = static_cast<Account *>(palloc(sizeof(Account)));
-        *a = lock_account(w.session, r.account);
-        w.accounts = lappend(w.accounts, a);
-        Plan p{{a->id, nullptr}, 1, nullptr, nullptr};
+        Plan p{{lock(w, r.account).id, nullptr}, 1, nullptr, nullptr};
         return run_planned(w, r, p);
     }
     Plan p = make_plan(w, r);
@@ -317,6 +320,13 @@ Result run(FunctionCallInfo fcinfo, const Request &r) {
     Result result = run_one(w, r);
     finish(w);
     return result;
+}
+
+Account &lock(Work &w, std::string_view account) {
+    auto *a = static_cast<Account *>(palloc(sizeof(Account)));
+    *a = lock_account(w.session, account);
+    w.accounts = lappend(w.accounts, a);
+    return *a;
 }
 
 LockedHold lock_hold(Work &w, std::string_view reservation_id) {

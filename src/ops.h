@@ -69,6 +69,10 @@ Result run_one(Work &work, const Request &request);
 // A whole SQL call of one request: begin, run_one, finish.
 Result run(FunctionCallInfo fcinfo, const Request &request);
 
+// Locks the account a reference (an id or an external_id) names, once per
+// call, and brings it up to date (CR002 if none in this tenant).
+Account &lock(Work &work, std::string_view account);
+
 // A hold and its locked account, current (CR004 if none in this tenant).
 LockedHold lock_hold(Work &work, std::string_view reservation_id);
 

@@ -39,7 +39,7 @@ const tables::Columns<s_count> &sc(tables::Session &s) {
 
 TupleTableSlot *by_key(tables::Session &s, tables::TableId t, const char *index, std::string_view key) {
     Datum k = tables::text_datum(key);
-    TupleTableSlot *row = tables::find_by_index(s, t, tables::relation_oid(s.schema, index), &k, 1);
+    TupleTableSlot *row = tables::find_by_index(s, t, tables::index_oid(s, t, index), &k, 1);
     if (row) s.locked = lappend(s.locked, row);  // released with the session
     return row;
 }
@@ -134,7 +134,7 @@ std::optional<Plan> find_plan(tables::Session &s, std::string_view id_or_code, b
     } else {
         Datum keys[] = {tables::text_datum(tenant), tables::text_datum(id_or_code)};
         row = tables::find_by_index(s, tables::TableId::Plan,
-                                    tables::relation_oid(s.schema, "credits_plan_tenant_code_key"), keys, 2);
+                                    tables::index_oid(s, tables::TableId::Plan, "credits_plan_tenant_code_key"), keys, 2);
         if (row) s.locked = lappend(s.locked, row);
     }
     if (!row) return std::nullopt;

@@ -34,9 +34,9 @@ const tables::Columns<c_count> &cols(tables::Session &s) {
 const Indexes &indexes_of(tables::Session &s) {
     Relation rel = tables::rel(s, tables::TableId::Reservation);
     if (indexes.relid != RelationGetRelid(rel)) {
-        indexes.pkey = tables::relation_oid(s.schema, "credits_reservation_pkey");
-        indexes.idempotency_key = tables::relation_oid(s.schema, "credits_reservation_idempotency_key");
-        indexes.pending = tables::relation_oid(s.schema, "credits_reservation_pending_idx");
+        indexes.pkey = tables::index_oid(s, tables::TableId::Reservation, "credits_reservation_pkey");
+        indexes.idempotency_key = tables::index_oid(s, tables::TableId::Reservation, "credits_reservation_idempotency_key");
+        indexes.pending = tables::index_oid(s, tables::TableId::Reservation, "credits_reservation_pending_idx");
         indexes.relid = RelationGetRelid(rel);
     }
     return indexes;

@@ -180,11 +180,17 @@ Datum transaction(FunctionCallInfo fcinfo, const Account &account, const Movemen
 
 void materialize_rows(FunctionCallInfo fcinfo) {
     InitMaterializedSRF(fcinfo, 0);
+    append_rows(fcinfo);
+}
+
+void append_rows(FunctionCallInfo fcinfo) {
     auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     Datum *values = static_cast<Datum *>(palloc(rsinfo->setDesc->natts * sizeof(Datum)));
     bool *nulls = static_cast<bool *>(palloc(rsinfo->setDesc->natts * sizeof(bool)));
     for (uint64 i = 0; i < SPI_processed; i++) {
         spi::Row row = spi::row(i);
+        if (row.desc->natts != rsinfo->setDesc->natts)
+            elog(ERROR, "credits: rows of %d columns for a result of %d", row.desc->natts, rsinfo->setDesc->natts);
         heap_deform_tuple(row.tuple, row.desc, values, nulls);
         put_row(rsinfo, values, nulls);
     }

@@ -58,4 +58,8 @@ void put_row(ReturnSetInfo *rsinfo, Datum *values, bool *nulls);
 // Call before spi::end().
 void materialize_rows(FunctionCallInfo fcinfo);
 
+// Adds the last SPI result's rows to a result materialize_rows() (or
+// InitMaterializedSRF) began. Call before spi::end().
+void append_rows(FunctionCallInfo fcinfo);
+
 }  // namespace credits::results

@@ -3,10 +3,13 @@
 // for accounts nobody touches. Bounded batches, SKIP LOCKED, idempotent:
 // safe from many sessions, pg_cron, or the background worker (worker.cpp).
 #include "accounts.h"
+#include "across_shards.h"
 #include "args.h"
+#include "cluster.h"
 #include "errors.h"
 #include "guard.h"
 #include "results.h"
+#include "routing.h"
 #include "spi.h"
 #include "tenants.h"
 
@@ -125,3 +128,32 @@ CREDITS_FUNCTION(credits_expire_reservations) {
     CaughtUp done = run_due(fcinfo, {&due_holds});
     PG_RETURN_INT32(done.expired_holds);
 }
+
+namespace credits {
+
+// On Citus: the due work of every shard, each on its node (max applies to
+// each shard), added up.
+Datum run_due_everywhere(FunctionCallInfo fcinfo) {
+    max_arg(fcinfo);  // a bad max is refused before any shard is asked
+    routing::Arguments args = routing::arguments_of(fcinfo);
+    std::optional<std::string_view> tenant;
+    if (tenants::caller_is_bound()) tenant = tenants::current();
+    const char *function = get_func_name(fcinfo->flinfo->fn_oid);
+    int64 sums[3] = {0, 0, 0};
+    spi::begin(fcinfo);
+    for (int group = 0; group < cluster::group_count(); group++) {
+        routing::call_twin(fcinfo, function, cluster::key_in_group(group), tenant, args.values, args.nulls);
+        spi::Row row = spi::row(0);
+        for (int c = 0; c < row.desc->natts && c < 3; c++) sums[c] += DatumGetInt32(row.datum(c + 1));
+    }
+    spi::end();
+    Datum values[3];
+    bool nulls[] = {false, false, false};
+    for (int c = 0; c < 3; c++) values[c] = Int32GetDatum(static_cast<int32>(std::min<int64>(sums[c], PG_INT32_MAX)));
+    Oid type;
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, &type, &desc) != TYPEFUNC_COMPOSITE) return values[0];
+    return results::composite(results::result_desc(fcinfo), values, nulls);
+}
+
+}  // namespace credits

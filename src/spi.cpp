@@ -1,8 +1,10 @@
 #include "spi.h"
 
+#include "cluster.h"
 #include "tables.h"
 
 extern "C" {
+#include "catalog/pg_class.h"
 #include "lib/stringinfo.h"
 #include "utils/datum.h"
 }
@@ -43,16 +45,103 @@ const char *in_schema(const char *sql, Oid schema) {
     return text.data;
 }
 
-void prepare(Statement &stmt, Oid schema) {
-    if (stmt.plan) SPI_freeplan(stmt.plan);
-    stmt.plan = nullptr;
-    const char *sql = in_schema(stmt.sql, schema);
-    SPIPlanPtr plan = SPI_prepare_cursor(sql, stmt.nargs, stmt.argtypes, CURSOR_OPT_GENERIC_PLAN);
+SPIPlanPtr prepare_text(const char *sql, const Statement &stmt, int options = CURSOR_OPT_GENERIC_PLAN) {
+    SPIPlanPtr plan = SPI_prepare_cursor(sql, stmt.nargs, const_cast<Oid *>(stmt.argtypes), options);
     if (plan == nullptr)
         elog(ERROR, "credits: could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
     if (SPI_keepplan(plan) != 0) elog(ERROR, "credits: could not keep plan for \"%s\"", sql);
-    stmt.plan = plan;
+    return plan;
+}
+
+void prepare(Statement &stmt, Oid schema) {
+    if (stmt.plan) SPI_freeplan(stmt.plan);
+    stmt.plan = nullptr;
+    stmt.plan = prepare_text(in_schema(stmt.sql, schema), stmt,
+                             cluster::distributed() ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN);
     stmt.schema = schema;
+    stmt.plan_map = cluster::map_version();
+}
+
+bool is_identifier_char(char c) { return isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// `sql` with every schema.table of a distributed table replaced by its shard
+// in the current group.
+const char *with_shards(const char *sql, const char *schema_name) {
+    StringInfoData out;
+    initStringInfo(&out);
+    size_t prefix = strlen(schema_name) + 1;
+    for (const char *p = sql; *p;) {
+        if (strncmp(p, schema_name, prefix - 1) == 0 && p[prefix - 1] == '.' && (p == sql || !is_identifier_char(p[-1]))) {
+            const char *name = p + prefix;
+            size_t len = 0;
+            while (is_identifier_char(name[len])) len++;
+            const char *shard = cluster::relation_name(pnstrdup(name, len));
+            if (shard) {
+                appendStringInfo(&out, "%s.%s", schema_name, shard);
+                p = name + len;
+                continue;
+            }
+        }
+        appendStringInfoChar(&out, *p++);
+    }
+    return out.data;
+}
+
+// The statement for the current shard group: @extschema@ resolved, tables
+// replaced by their shards, views by their definitions over the shards.
+const char *in_group(const char *sql, Oid schema) {
+    const char *marker = "@extschema@.";
+    const char *schema_name = quote_identifier(get_namespace_name(schema));
+    StringInfoData out;
+    initStringInfo(&out);
+    for (const char *p = sql; *p;) {
+        const char *at = strstr(p, marker);
+        if (!at) {
+            appendStringInfoString(&out, p);
+            break;
+        }
+        appendBinaryStringInfo(&out, p, static_cast<int>(at - p));
+        const char *name = at + strlen(marker);
+        size_t len = 0;
+        while (is_identifier_char(name[len])) len++;
+        const char *object = pnstrdup(name, len);
+        Oid view = get_relname_relid(object, schema);
+        if (OidIsValid(view) && get_rel_relkind(view) == RELKIND_VIEW) {
+            // Printed under our search path (pg_catalog alone), every name in
+            // the definition is qualified.
+            text *definition = DatumGetTextPP(
+                DirectFunctionCall2(pg_get_viewdef_ext, ObjectIdGetDatum(view), BoolGetDatum(false)));
+            char *body = text_to_cstring(definition);
+            size_t end = strlen(body);
+            while (end > 0 && (body[end - 1] == ';' || isspace(static_cast<unsigned char>(body[end - 1])))) end--;
+            body[end] = '\0';
+            appendStringInfo(&out, "(%s) AS %s", with_shards(body, schema_name), quote_identifier(object));
+        } else {
+            appendStringInfoString(&out, with_shards(psprintf("%s.%s", schema_name, object), schema_name));
+        }
+        p = name + len;
+    }
+    return out.data;
+}
+
+SPIPlanPtr plan_for(Statement &stmt, Oid schema) {
+    int group = cluster::current_group();
+    uint64 version = cluster::map_version();
+    if (group < 0) {
+        if (stmt.plan == nullptr || stmt.schema != schema || stmt.plan_map != version) prepare(stmt, schema);
+        return stmt.plan;
+    }
+    if (stmt.shard_map != version || stmt.schema != schema || stmt.groups != cluster::group_count()) {
+        for (int g = 0; g < stmt.groups; g++)
+            if (stmt.group_plans[g]) SPI_freeplan(stmt.group_plans[g]);
+        if (stmt.group_plans) pfree(stmt.group_plans);
+        stmt.groups = cluster::group_count();
+        stmt.group_plans = static_cast<SPIPlanPtr *>(MemoryContextAllocZero(TopMemoryContext, sizeof(SPIPlanPtr) * stmt.groups));
+        stmt.shard_map = version;
+        if (stmt.plan == nullptr || stmt.schema != schema) prepare(stmt, schema);
+    }
+    if (!stmt.group_plans[group]) stmt.group_plans[group] = prepare_text(in_group(stmt.sql, schema), stmt);
+    return stmt.group_plans[group];
 }
 
 }  // namespace
@@ -83,13 +172,12 @@ void forget_calls_from(SubTransactionId subxact) {
 
 uint64 run(Statement &stmt, const Params &params, long limit) {
     Assert(params.count == stmt.nargs);
-    Oid schema = calls[depth - 1].schema;
-    if (stmt.plan == nullptr || stmt.schema != schema) prepare(stmt, schema);
+    SPIPlanPtr plan = plan_for(stmt, calls[depth - 1].schema);
     if (SPI_tuptable != nullptr) {
         SPI_freetuptable(SPI_tuptable);
         SPI_tuptable = nullptr;
     }
-    int rc = SPI_execute_plan(stmt.plan, const_cast<Datum *>(params.values), params.nulls, false, limit);
+    int rc = SPI_execute_plan(plan, const_cast<Datum *>(params.values), params.nulls, false, limit);
     if (rc < 0) elog(ERROR, "credits: \"%s\" failed: %s", stmt.sql, SPI_result_code_string(rc));
     return SPI_processed;
 }

@@ -20,12 +20,23 @@ constexpr int max_params = 24;
 // One SQL statement of the extension. Declare it `static` next to the code
 // that runs it; it is prepared (generic plan, kept) on first use, and again
 // if the extension is found in another schema.
+//
+// On Citus, inside a shard group (cluster.h), the statement names that
+// group's shard relations instead of the tables, and a view of the extension
+// becomes its definition over them (a view must then not have an alias in
+// the statement): its plan is prepared once per group. Outside a group the
+// statement goes through Citus, which needs custom plans (it cannot plan
+// most statements with parameters left in them).
 struct Statement {
     const char *sql;  // our objects as @extschema@.name
     int nargs;
     Oid argtypes[max_params];
     SPIPlanPtr plan = nullptr;
     Oid schema = InvalidOid;  // the plan's @extschema@
+    uint64 plan_map = 0;      // the cluster::map_version() it was made for
+    SPIPlanPtr *group_plans = nullptr;  // by shard group
+    int groups = 0;
+    uint64 shard_map = 0;  // the cluster::map_version() they were made for
 };
 
 // Parameter values for one execution.

@@ -1,5 +1,6 @@
 #include "tables.h"
 
+#include "cluster.h"
 #include "write_rules.h"
 
 extern "C" {
@@ -128,13 +129,18 @@ void close(Session &s) {
 
 Table &table(Session &s, TableId id) {
     Table &t = s.tables[static_cast<int>(id)];
-    if (!t.rel) t.rel = table_open(relation_oid(s.schema, table_names[static_cast<int>(id)]), RowExclusiveLock);
+    if (!t.rel) {
+        const char *name = table_names[static_cast<int>(id)];
+        Oid oid = cluster::relation(s.schema, name);
+        if (!OidIsValid(oid)) schema_out_of_date("relation", name);
+        t.rel = table_open(oid, RowExclusiveLock);
+    }
     return t;
 }
 
-Oid relation_oid(Oid schema, const char *name) {
-    Oid oid = get_relname_relid(name, schema);
-    if (!OidIsValid(oid)) schema_out_of_date("relation", name);
+Oid index_oid(Session &s, TableId t, const char *name) {
+    Oid oid = cluster::relation(s.schema, table_names[static_cast<int>(t)], name);
+    if (!OidIsValid(oid)) schema_out_of_date("index", name);
     return oid;
 }
 

@@ -64,9 +64,10 @@ void flush(Session &s);
 Table &table(Session &s, TableId id);
 inline Relation rel(Session &s, TableId id) { return table(s, id).rel; }
 
-// The OID of a relation of the extension (table or index) by name; an error
-// when it is missing, which means the schema is older than the library.
-Oid relation_oid(Oid schema, const char *name);
+// The OID of an index of one of the session's tables, by name: of the
+// table itself, or on Citus of the shard the session uses (cluster.h). An
+// error when it is missing, which means the schema is older than the library.
+Oid index_oid(Session &s, TableId t, const char *name);
 
 // Attribute numbers of a table's columns, looked up by name once per table
 // (an error names a missing column).

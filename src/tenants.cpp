@@ -1,6 +1,7 @@
 #include "tenants.h"
 
 #include "args.h"
+#include "cluster.h"
 #include "errors.h"
 #include "settings.h"
 #include "tables.h"
@@ -58,8 +59,9 @@ bool locate_table() {
     if (OidIsValid(table_oid)) return true;
     Oid schema = tables::installed_schema();
     if (!OidIsValid(schema)) return false;
-    Oid table = get_relname_relid("credits_role_tenant", schema);
-    Oid index = get_relname_relid("credits_role_tenant_pkey", schema);
+    // On Citus: this node's copy of the reference table.
+    Oid table = cluster::relation(schema, "credits_role_tenant");
+    Oid index = cluster::relation(schema, "credits_role_tenant", "credits_role_tenant_pkey");
     if (!OidIsValid(table) || !OidIsValid(index)) return false;
     if (!cache_context) {
         cache_context = AllocSetContextCreate(CacheMemoryContext, "credits role bindings", ALLOCSET_SMALL_SIZES);
@@ -130,9 +132,29 @@ const char *tenant_list(const Bindings *b) {
 
 const char *caller_name() { return GetUserNameFromId(GetOuterUserId(), false); }
 
+// act_in()'s tenant, in TopMemoryContext, and the subtransaction it began in.
+char *acting = nullptr;
+SubTransactionId acting_since = InvalidSubTransactionId;
+
 }  // namespace
 
+void act_in(std::string_view tenant) {
+    stop_acting();
+    acting = MemoryContextStrdup(TopMemoryContext, args::cstr(tenant));
+    acting_since = GetCurrentSubTransactionId();
+}
+
+void stop_acting() {
+    if (acting) pfree(acting);
+    acting = nullptr;
+}
+
+void forget_acting_from(SubTransactionId subxact) {
+    if (acting && acting_since >= subxact) stop_acting();
+}
+
 std::string_view current() {
+    if (acting) return acting;
     settings::TenantSetting setting = settings::tenant_setting();
     if (!setting.valid)
         fail(sqlstate::invalid_parameter, "credits.tenant is not a valid tenant",
@@ -151,9 +173,12 @@ std::string_view current() {
          format("It is bound to %s %s.", b->count == 1 ? "tenant" : "tenants", tenant_list(b)));
 }
 
-bool caller_is_bound() { return caller_bindings() != nullptr; }
+bool caller_is_bound() { return acting || caller_bindings() != nullptr; }
 
 void require_unbound(const char *what) {
+    if (acting)
+        fail(ERRCODE_INSUFFICIENT_PRIVILEGE, format("%s needs a role that is not bound to a tenant", what),
+             format("The call acts in tenant \"%s\".", acting));
     const Bindings *b = caller_bindings();
     if (!b) return;
     fail(ERRCODE_INSUFFICIENT_PRIVILEGE, format("%s needs a role that is not bound to a tenant", what),

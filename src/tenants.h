@@ -19,7 +19,15 @@ namespace credits::tenants {
 // library was loaded can be).
 std::string_view current();
 
-// Whether the calling role is bound to any tenant.
+// On Citus, for a call another node forwarded here: act in the tenant that
+// node resolved (it checked the role there; here the call runs as the
+// extension's owner), as a role bound to that tenant would. Until
+// stop_acting() or the end of the subtransaction that began it.
+void act_in(std::string_view tenant);
+void stop_acting();
+void forget_acting_from(SubTransactionId subxact);
+
+// Whether the calling role is bound to any tenant (or acts in one).
 bool caller_is_bound();
 
 // 42501 unless the calling role is unbound: what an administrator across

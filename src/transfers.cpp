@@ -8,9 +8,6 @@ namespace credits {
 
 namespace {
 
-// A two-entry movement must not fail half-way: check both balances' range first.
-void check_range(const Account &a, Units delta) { add_units(a.balance, delta, a.scale, a.external_id); }
-
 // A decrease that is not covered: CR001, or with force a marked overdraw.
 void require_or_force(const Account &a, Movement &m, bool force) {
     if (!m.decreases()) return;
@@ -39,39 +36,69 @@ std::optional<Datum> reversal_grants(tables::Session &s, Account &a, const Movem
 
 }  // namespace
 
-Transfer transfer(tables::Session &s, Account &from, Account &to, Decimal amount,
-                  std::optional<std::string_view> description, std::optional<std::string_view> reference,
-                  std::optional<std::string_view> idempotency_key, std::optional<Datum> metadata) {
+// A two-entry movement must not fail half-way: check both balances' range first.
+void check_range(const Account &a, Units delta) { add_units(a.balance, delta, a.scale, a.external_id); }
+
+Party party_of(const Account &a) { return Party{a.id, a.external_id, a.unit, a.scale, a.status}; }
+
+Outgoing check_transfer_out(tables::Session &s, const Account &from, const Party &to, Decimal amount,
+                            std::optional<std::string_view> description, std::optional<std::string_view> reference,
+                            std::optional<std::string_view> idempotency_key, std::optional<Datum> metadata) {
     Units out = to_units(amount, from.scale, "amount", from.external_id);
     Movement source{EntryType::Transfer, -out, description, reference, idempotency_key, metadata};
     source.counterparty_id = std::string_view(to.id);
-    if (auto original = find_replay(s, from, source)) {
-        Recorded other = find_transaction_on(s, to, original->transaction_id.view());
-        return Transfer{source, *original, other.movement, other.posting};
-    }
+    if (auto original = find_replay(s, from, source)) return Outgoing{source, original};
 
     if (strcmp(from.unit, to.unit) != 0)
         fail(sqlstate::unit_mismatch, "a transfer needs accounts of the same unit",
              format("Account %s counts %s, account %s counts %s.", from.external_id, from.unit, to.external_id,
                     to.unit));
+    to_units(amount, to.scale, "amount", to.external_id);
+    require_status(from, false, "debits");
+    require_status(to.external_id, to.status, true, "credits");
+    require_funds(from, out, "transfer");
+    check_range(from, -out);
+    return Outgoing{source, std::nullopt};
+}
+
+Posting write_transfer_out(tables::Session &s, Account &from, Movement &movement, const ids::Id *transaction_id) {
+    movement.grants = grants::to_jsonb(grants::spend(s, from, movement.magnitude()), from.scale);
+    return append(s, from, movement, transaction_id);
+}
+
+Movement check_transfer_in(const Account &to, const Party &from, Decimal amount,
+                           std::optional<std::string_view> description, std::optional<std::string_view> reference,
+                           std::optional<Datum> metadata) {
     Units in = to_units(amount, to.scale, "amount", to.external_id);
     Movement destination{EntryType::Transfer, in, description, reference, std::nullopt, metadata};
     destination.counterparty_id = std::string_view(from.id);
-    require_status(from, false, "debits");
     require_status(to, true, "credits");
-    require_funds(from, out, "transfer");
-    check_range(from, -out);
     check_range(to, in);
-
-    source.grants = grants::to_jsonb(grants::spend(s, from, out), from.scale);
-    Posting posting = append(s, from, source);
-    Posting destination_posting = append(s, to, destination, &posting.transaction_id);
-    return Transfer{source, posting, destination, destination_posting};
+    return destination;
 }
 
-Reversal reverse(tables::Session &s, Account &first, Account *second, std::string_view transaction_id,
-                 std::optional<Decimal> amount, std::optional<std::string_view> reason,
-                 std::optional<std::string_view> idempotency_key, bool force) {
+Posting write_transfer_in(tables::Session &s, Account &to, const Movement &movement, const ids::Id &transaction_id) {
+    return append(s, to, movement, &transaction_id);
+}
+
+Transfer transfer(tables::Session &s, Account &from, Account &to, Decimal amount,
+                  std::optional<std::string_view> description, std::optional<std::string_view> reference,
+                  std::optional<std::string_view> idempotency_key, std::optional<Datum> metadata) {
+    Outgoing out = check_transfer_out(s, from, party_of(to), amount, description, reference, idempotency_key,
+                                      metadata);
+    if (out.replay) {
+        Recorded other = find_transaction_on(s, to, out.replay->transaction_id.view());
+        return Transfer{out.movement, *out.replay, other.movement, other.posting};
+    }
+    Movement in = check_transfer_in(to, party_of(from), amount, description, reference, metadata);
+    Posting posting = write_transfer_out(s, from, out.movement, nullptr);
+    Posting destination_posting = write_transfer_in(s, to, in, posting.transaction_id);
+    return Transfer{out.movement, posting, in, destination_posting};
+}
+
+Reversing check_reversal(tables::Session &s, const Account &first, std::optional<std::string_view> counterparty_id,
+                         std::string_view transaction_id, std::optional<Decimal> amount,
+                         std::optional<std::string_view> reason, std::optional<std::string_view> idempotency_key) {
     Recorded original = find_transaction_on(s, first, transaction_id);
     const char *txn = args::cstr(transaction_id);
     if (original.movement.type == EntryType::Reversal)
@@ -100,45 +127,70 @@ Reversal reverse(tables::Session &s, Account &first, Account *second, std::strin
     Movement back{EntryType::Reversal, original.movement.decreases() ? wanted : -wanted, reason,
                   original.movement.reference, idempotency_key, original.movement.metadata};
     back.reverses = std::string_view(txn);
-    if (second) back.counterparty_id = std::string_view(second->id);
-    if (auto replay = find_replay(s, first, back)) return Reversal{&first, second, back, *replay};
+    back.counterparty_id = counterparty_id;
+    Reversing r{back, original.movement, done, wanted, find_replay(s, first, back)};
+    if (!r.replay) require_status(first, true, back.decreases() ? "debits" : "credits");
+    return r;
+}
 
-    require_status(first, true, back.decreases() ? "debits" : "credits");
-    grants::Funding was = grants::from_jsonb(original.movement.grants, first.scale);
+Posting write_reversal(tables::Session &s, Account &first, Reversing &r, bool force, const ids::Id *transaction_id) {
+    r.back.grants = reversal_grants(s, first, r.original, r.done, r.back, force);
+    return append(s, first, r.back, transaction_id);
+}
+
+Movement check_give_back(tables::Session &s, const Account &second, const Party &first, Decimal wanted,
+                         std::string_view transaction_id, std::optional<std::string_view> reason, bool force) {
+    Recorded received = find_transaction_on(s, second, transaction_id);
+    Units units = to_units(wanted, second.scale, "amount", second.external_id);
+    Movement give{EntryType::Reversal, -units, reason, received.movement.reference, std::nullopt,
+                  received.movement.metadata};
+    give.reverses = std::string_view(args::cstr(transaction_id));
+    give.counterparty_id = std::string_view(first.id);
+    require_status(second, true, "debits");
+    require_or_force(second, give, force);
+    check_range(second, give.delta);
+    return give;
+}
+
+Posting write_give_back(tables::Session &s, Account &second, Movement &give, const ids::Id &reversal_id, bool force) {
+    Recorded received = find_transaction_on(s, second, *give.reverses);
+    give.grants = reversal_grants(s, second, received.movement, 0, give, force);
+    return append(s, second, give, &reversal_id);
+}
+
+Reversal reverse(tables::Session &s, Account &first, Account *second, std::string_view transaction_id,
+                 std::optional<Decimal> amount, std::optional<std::string_view> reason,
+                 std::optional<std::string_view> idempotency_key, bool force) {
+    std::optional<std::string_view> counterparty;
+    if (second) counterparty = std::string_view(second->id);
+    Reversing r = check_reversal(s, first, counterparty, transaction_id, amount, reason, idempotency_key);
+    if (r.replay) return Reversal{&first, second, r.back, *r.replay};
+
     if (!second) {
         // Taking back a grant's credit needs that grant to still have them
         // (and, like any decrease, the account's funds).
+        grants::Funding was = grants::from_jsonb(r.original.grants, first.scale);
         if (auto grant = grants::created_grant(was)) {
             Units left = grants::unspent(s, first, *grant);
-            if (left < wanted && !force)
+            if (left < r.wanted && !force)
                 fail(sqlstate::insufficient_credits, format("insufficient credits on account %s", first.external_id),
                      format("Grant %s made by transaction %s has %s left; the reversal needs %s.",
-                            args::cstr(*grant), txn, units_to_string(left, first.scale),
-                            units_to_string(wanted, first.scale)),
+                            args::cstr(*grant), args::cstr(transaction_id), units_to_string(left, first.scale),
+                            units_to_string(r.wanted, first.scale)),
                      "Pass force => true to take the rest from the account's other credits.");
         }
-        require_or_force(first, back, force);
-        check_range(first, back.delta);
-        back.grants = reversal_grants(s, first, original.movement, done, back, force);
-        return Reversal{&first, nullptr, back, append(s, first, back)};
+        require_or_force(first, r.back, force);
+        check_range(first, r.back.delta);
+        return Reversal{&first, nullptr, r.back, write_reversal(s, first, r, force, nullptr)};
     }
 
     // A transfer: its destination gives the credits back.
-    Units other_units = to_units(Decimal{wanted, first.scale}, second->scale, "amount", second->external_id);
-    Movement give{EntryType::Reversal, -other_units, reason, original.movement.reference, std::nullopt,
-                  original.movement.metadata};
-    give.reverses = back.reverses;
-    give.counterparty_id = std::string_view(first.id);
-    require_status(*second, true, "debits");
-    require_or_force(*second, give, force);
-    check_range(first, back.delta);
-    check_range(*second, give.delta);
-    back.grants = reversal_grants(s, first, original.movement, done, back, force);
-    Recorded received = find_transaction_on(s, *second, transaction_id);
-    give.grants = reversal_grants(s, *second, received.movement, 0, give, force);
-    Posting posting = append(s, first, back);
-    append(s, *second, give, &posting.transaction_id);
-    return Reversal{&first, second, back, posting};
+    Movement give = check_give_back(s, *second, party_of(first), Decimal{r.wanted, first.scale}, transaction_id,
+                                    reason, force);
+    check_range(first, r.back.delta);
+    Posting posting = write_reversal(s, first, r, force, nullptr);
+    write_give_back(s, *second, give, posting.transaction_id, force);
+    return Reversal{&first, second, r.back, posting};
 }
 
 }  // namespace credits

@@ -1,9 +1,13 @@
 // credits_verify(): recomputes the invariants (DESIGN.md section 4) from the
 // ledger and reports every discrepancy, one row each.
 #include "accounts.h"
+#include "across_shards.h"
 #include "args.h"
+#include "cluster.h"
 #include "guard.h"
+#include "ids.h"
 #include "results.h"
+#include "routing.h"
 #include "spi.h"
 #include "tenants.h"
 
@@ -38,13 +42,6 @@ WITH accounts AS (
 ), reversals AS (
     SELECT account_id, reverses, sum(amount) AS total FROM entries WHERE reverses IS NOT NULL
      GROUP BY account_id, reverses
-), two_sided AS (
-    SELECT e.transaction_id, count(*) AS legs, sum(e.amount) AS net, min(e.account_id) AS account_id
-      FROM @extschema@.credits_entry e
-     WHERE e.counterparty_id IS NOT NULL
-       AND ($1::text IS NULL OR e.transaction_id IN (SELECT transaction_id FROM @extschema@.credits_entry WHERE account_id = $1))
-       AND ($2::text IS NULL OR e.transaction_id IN (SELECT transaction_id FROM entries))
-     GROUP BY e.transaction_id
 ), grant_rows AS (
     SELECT * FROM @extschema@.credits_grant
      WHERE ($1::text IS NULL OR account_id = $1) AND ($2::text IS NULL OR account_id IN (SELECT id FROM accounts))
@@ -119,12 +116,6 @@ SELECT a.tenant, a.id, a.external_id, 'reversal_within_original', abs(o.amount),
   LEFT JOIN @extschema@.credits_entry o ON o.account_id = r.account_id AND o.transaction_id = r.reverses
  WHERE o.amount IS NULL OR abs(r.total) > abs(o.amount) OR sign(r.total) = sign(o.amount)
 UNION ALL
-SELECT a.tenant, a.id, a.external_id, 'transfer_balanced', 0, t.net,
-       format('transaction %s has %s legs adding up to %s', t.transaction_id, t.legs, t.net)
-  FROM two_sided t
-  JOIN @extschema@.credits_account a ON a.id = t.account_id
- WHERE t.legs <> 2 OR t.net <> 0
-UNION ALL
 SELECT a.tenant, a.id, a.external_id, 'funding_adds_up', x.amount, x.funded,
        format('entry %s records grants adding up to %s', x.seq, x.funded)
   FROM (SELECT account_id, seq, min(amount) AS amount, sum(part) AS funded FROM fundings GROUP BY account_id, seq) x
@@ -195,23 +186,98 @@ SELECT NULL, e.account_id, NULL, 'entry_has_account', NULL, NULL,
                         2,
                         {TEXTOID, TEXTOID}};
 
+// A two-sided transaction (a transfer, or its reversal) has exactly two
+// legs that add up to zero. On Citus the legs may be on two shards: this
+// runs through Citus, on the node the call was made on. $1: one account (an
+// id or an external_id; with $2), or NULL; $2: their tenant, or NULL.
+spi::Statement transfer_findings{R"SQL(
+SELECT a.tenant::text, a.id::text, a.external_id::text, 'transfer_balanced', 0::numeric, t.net,
+       format('transaction %s has %s legs adding up to %s', t.transaction_id, t.legs, t.net)
+  FROM (SELECT e.transaction_id, count(*) AS legs, sum(e.amount) AS net, min(e.account_id) AS account_id
+          FROM @extschema@.credits_entry e
+         WHERE e.counterparty_id IS NOT NULL
+           AND ($1::text IS NULL OR e.transaction_id IN (
+                SELECT x.transaction_id FROM @extschema@.credits_entry x
+                  JOIN @extschema@.credits_account a ON a.id = x.account_id AND a.account_key = x.account_key
+                 WHERE a.tenant = $2 AND (a.id = $1 OR a.external_id = $1)))
+           AND ($2::text IS NULL OR e.transaction_id IN (
+                SELECT x.transaction_id FROM @extschema@.credits_entry x
+                  JOIN @extschema@.credits_account a ON a.id = x.account_id AND a.account_key = x.account_key
+                 WHERE a.tenant = $2))
+         GROUP BY e.transaction_id) t
+  JOIN @extschema@.credits_account a ON a.id = t.account_id
+ WHERE t.legs <> 2 OR t.net <> 0
+)SQL",
+                                 2,
+                                 {TEXTOID, TEXTOID}};
+
+// What a call checks: one account of this tenant, every account of this
+// tenant, or (for a role bound to no tenant) every account.
+struct Scope {
+    std::optional<std::string_view> account;
+    bool all_tenants;
+    std::optional<std::string_view> tenant;  // nullopt: every tenant
+};
+
+Scope scope_of(FunctionCallInfo fcinfo) {
+    Scope scope{args::reference(fcinfo, 0, "account"), args::given(fcinfo, 1) && PG_GETARG_BOOL(1), std::nullopt};
+    if (scope.account && scope.all_tenants)
+        fail(sqlstate::invalid_parameter, "pass either account or all_tenants",
+             "all_tenants => true checks every account of every tenant.");
+    if (scope.all_tenants) tenants::require_unbound("credits_verify(all_tenants => true)");
+    else scope.tenant = tenants::current();
+    return scope;
+}
+
+void add_transfer_findings(FunctionCallInfo fcinfo, std::optional<std::string_view> account,
+                           std::optional<std::string_view> tenant) {
+    spi::run(transfer_findings, spi::Params().add_text(account).add_text(tenant));
+    results::append_rows(fcinfo);
+}
+
 }  // namespace
 
 // credits_verify(account, all_tenants): one account of this tenant, every
 // account of this tenant, or (for a role bound to no tenant) every account.
+// On Citus this runs on one shard (verify_everywhere() puts them together).
 CREDITS_FUNCTION(credits_verify) {
-    auto account = args::reference(fcinfo, 0, "account");
-    bool all_tenants = args::given(fcinfo, 1) && PG_GETARG_BOOL(1);
-    if (account && all_tenants)
-        fail(sqlstate::invalid_parameter, "pass either account or all_tenants",
-             "all_tenants => true checks every account of every tenant.");
-    if (all_tenants) tenants::require_unbound("credits_verify(all_tenants => true)");
+    Scope scope = scope_of(fcinfo);
     spi::begin(fcinfo);
-    std::optional<std::string_view> id, tenant;
-    if (account) id = std::string_view(find_account_id(*account));
-    if (!all_tenants) tenant = tenants::current();
-    spi::run(findings, spi::Params().add_text(id).add_text(tenant));
+    std::optional<std::string_view> id;
+    if (scope.account) id = std::string_view(find_account_id(*scope.account));
+    spi::run(findings, spi::Params().add_text(id).add_text(scope.tenant));
     results::materialize_rows(fcinfo);
+    if (!cluster::distributed()) add_transfer_findings(fcinfo, id, scope.tenant);
     spi::end();
     return (Datum)0;
 }
+
+namespace credits {
+
+// On Citus: the account's shard, or every shard, then the transfers, whose
+// legs may be on two shards.
+Datum verify_everywhere(FunctionCallInfo fcinfo) {
+    Scope scope = scope_of(fcinfo);
+    routing::Arguments args = routing::arguments_of(fcinfo);
+    InitMaterializedSRF(fcinfo, 0);
+    spi::begin(fcinfo);
+    std::optional<std::string_view> account;
+    if (scope.account) {
+        account = ids::has_shape(*scope.account, "acc_") ? args::cstr(ids::canonical(*scope.account).view())
+                                                         : *scope.account;
+        routing::call_twin(fcinfo, "credits_verify", routing::account_key_of(fcinfo, scope.account), scope.tenant,
+                           args.values, args.nulls);
+        results::append_rows(fcinfo);
+    } else {
+        for (int group = 0; group < cluster::group_count(); group++) {
+            routing::call_twin(fcinfo, "credits_verify", cluster::key_in_group(group), scope.tenant, args.values,
+                               args.nulls);
+            results::append_rows(fcinfo);
+        }
+    }
+    add_transfer_findings(fcinfo, account, scope.tenant);
+    spi::end();
+    return (Datum)0;
+}
+
+}  // namespace credits

@@ -10,6 +10,7 @@ extern "C" {
 #include "catalog/pg_proc.h"
 #include "commands/extension.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_trigger.h"
 #include "executor/executor.h"
 #include "executor/nodeModifyTable.h"
 #include "nodes/makefuncs.h"
@@ -235,6 +236,9 @@ bool is_referenced_key_action(Oid function) {
 
 const char *trigger_problem(const Trigger &trigger) {
     if (is_own_trigger(trigger)) return nullptr;
+    // Fires on TRUNCATE alone (Citus puts one on its tables): credits never
+    // truncates.
+    if ((trigger.tgtype & TRIGGER_TYPE_EVENT_MASK) == TRIGGER_TYPE_TRUNCATE) return nullptr;
     if (trigger.tgisinternal && is_referenced_key_action(trigger.tgfoid)) return nullptr;
     if (trigger.tgfoid == F_RI_FKEY_CHECK_INS || trigger.tgfoid == F_RI_FKEY_CHECK_UPD)
         return format("it has foreign key constraint \"%s\"", get_constraint_name(trigger.tgconstraint));

@@ -53,8 +53,8 @@ SELECT is(
     (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
       WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'credits\_%' AND NOT p.prosecdef
         AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)),
-    ARRAY['credits_account_key', 'credits_current_tenant'],
-    'every function but the two pure ones and the triggers is SECURITY DEFINER');
+    ARRAY['credits_account_key', 'credits_current_tenant', 'credits_key_in_id'],
+    'every function but the three pure ones and the triggers is SECURITY DEFINER');
 
 SELECT columns_are('credits_accounts', ARRAY['id', 'external_id', 'owner_id', 'name', 'email', 'unit', 'scale',
     'balance', 'reserved', 'available', 'overdraft_limit', 'status', 'metadata', 'created_at', 'updated_at',

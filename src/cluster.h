@@ -1,0 +1,72 @@
+// credits on Citus: which shards hold an account's rows, and which relations
+// a call reads and writes.
+//
+// After credits_distribute() every account-scoped table is hash-distributed
+// by account_key and colocated with credits_account, so that shard index i of
+// every one of them covers the same hash range: "group" i holds all the rows
+// of the accounts whose key hashes there. The small tenant-wide tables are
+// reference tables, with a copy on every node. Citus never reads the tables
+// themselves (the "shells") again, so a call writes the local shard relations
+// of one group and never a shell; a writer first takes the lock Citus's own
+// writers take, so that a shard move waits for it instead of losing its write.
+//
+// Without Citus none of this costs more than one cached check: the relations
+// are the tables themselves.
+#pragma once
+
+#include "pg.h"
+
+namespace credits::cluster {
+
+enum class Mode {
+    Single,         // no Citus in this database
+    Undistributed,  // Citus, but credits_distribute() has not run
+    Distributed,
+};
+Mode mode();
+inline bool distributed() { return mode() == Mode::Distributed; }
+
+// This node is a Citus worker (not the coordinator).
+bool on_worker();
+
+// Whether the named table of the extension is hash-distributed by account
+// (the others become reference tables).
+bool is_account_scoped(const char *table);
+
+// Shard groups (Distributed only).
+int group_count();
+int group_of(int32 key);
+bool group_is_local(int group);
+// A key that hashes into the group: a call made with it runs there.
+int32 key_in_group(int group);
+
+// The group the running call works on, or -1. enter() makes `group` the
+// call's; it must be local to this node (CR020 otherwise: the shard moved
+// away during the call, or the call reached the wrong node). With `writes`
+// it first takes Citus's shard metadata lock in share mode, as Citus's
+// writers do: a shard move waits for the transaction to end. leave() (and
+// the end of the transaction) forgets the group.
+void enter(int group, bool writes);
+void leave();
+int current_group();
+
+// The relation that stands for the extension's table `table`, or for its
+// index `index` (nullptr: the table itself), in `schema`: the object itself
+// without Citus; with it, the local shard of the current group, or the local
+// copy of a reference table. An account-scoped table with no group entered
+// is an internal error, never a write to the shell. InvalidOid if missing.
+Oid relation(Oid schema, const char *table, const char *index = nullptr);
+
+// The name of the relation that relation() returns for a table, for SQL
+// text (nullptr: the table itself).
+const char *relation_name(const char *table);
+
+// Changes whenever the shard map is read anew: what was derived from an
+// older one (shard names in prepared plans) is stale.
+uint64 map_version();
+
+// Forgets the current group when the (sub)transaction that entered it ends
+// with an error (module.cpp): the call is over.
+void forget_group_from(SubTransactionId subxact);
+
+}  // namespace credits::cluster
