@@ -79,6 +79,20 @@ SET credits.tenant = 'other';
 SELECT pg_temp.fails(format('SELECT credits_reverse(%L, 1)', :'d3'));
 RESET credits.tenant;
 
+-- A retry gets what its key did, however much has been reversed since: the
+-- whole (then nothing was left), or the part; another amount is CR003.
+SELECT external_id FROM credits_create_account('retry', initial_balance => 10);
+SELECT transaction_id AS r1 FROM credits_debit('retry', 4) \gset
+SELECT amount, balance FROM credits_reverse(:'r1', idempotency_key => 'all_of_it');
+SELECT amount, balance FROM credits_reverse(:'r1', idempotency_key => 'all_of_it');
+SELECT pg_temp.fails(format('SELECT credits_reverse(%L, 1, idempotency_key => %L)', :'r1', 'all_of_it'));
+SELECT transaction_id AS r2 FROM credits_debit('retry', 6) \gset
+SELECT amount, balance FROM credits_reverse(:'r2', 2, idempotency_key => 'part');
+SELECT amount, balance FROM credits_reverse(:'r2', idempotency_key => 'rest');
+SELECT amount, balance FROM credits_reverse(:'r2', 2, idempotency_key => 'part');
+SELECT amount, balance FROM credits_reverse(:'r2', idempotency_key => 'rest');
+SELECT count(*) AS reversals FROM credits_entries WHERE external_id = 'retry' AND type = 'reversal';
+
 SELECT external_id, balance FROM credits_accounts ORDER BY external_id;
 SELECT * FROM credits_verify();
 DROP EXTENSION credits;

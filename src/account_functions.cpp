@@ -1,6 +1,7 @@
 // SQL functions that create, read and change accounts.
 #include "accounts.h"
 #include "args.h"
+#include "cluster.h"
 #include "errors.h"
 #include "guard.h"
 #include "ids.h"
@@ -97,6 +98,13 @@ Decimal non_negative_arg(FunctionCallInfo fcinfo, int argno, const char *name) {
 }  // namespace
 
 CREDITS_FUNCTION(credits_current_tenant) {
+    // On a Citus worker, for a query the coordinator sent, the session's
+    // credits.tenant is the worker connection's, not the caller's: never
+    // answer with it (the views read the tenant once, on the coordinator).
+    if (!tenants::acting() && cluster::distributed() && cluster::in_internal_connection())
+        fail(ERRCODE_FEATURE_NOT_SUPPORTED, "Citus sent a query on credits' views to a worker",
+             "The caller's tenant is known only on the node the query was sent to.",
+             "Filter the views on other columns than account_key, or call credits' functions instead.");
     std::string_view tenant = tenants::current();
     PG_RETURN_TEXT_P(cstring_to_text_with_len(tenant.data(), tenant.size()));
 }

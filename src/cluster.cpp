@@ -202,6 +202,12 @@ Mode mode() { return current_map().mode; }
 
 bool on_worker() { return current_map().worker; }
 
+bool in_internal_connection() {
+    // Citus names its own connections so (citus_internal gpid=...).
+    const char *name = GetConfigOption("application_name", true, false);
+    return name && strncmp(name, "citus_internal", strlen("citus_internal")) == 0;
+}
+
 bool is_account_scoped(const char *table) {
     return index_of(account_scoped_tables, account_table_count, table) >= 0;
 }

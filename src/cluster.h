@@ -29,6 +29,9 @@ inline bool distributed() { return mode() == Mode::Distributed; }
 // This node is a Citus worker (not the coordinator).
 bool on_worker();
 
+// The session is one Citus opened from another node to run part of a query.
+bool in_internal_connection();
+
 // Whether the named table of the extension is hash-distributed by account
 // (the others become reference tables).
 bool is_account_scoped(const char *table);

@@ -110,16 +110,16 @@ void require_funds(const Account &account, Units amount, const char *operation) 
                 units_to_string(account.overdraft_limit, account.scale)));
 }
 
-std::optional<Posting> find_replay(tables::Session &s, const Account &account, const Movement &m) {
+std::optional<Recorded> find_prior(tables::Session &s, const Account &account, const Movement &m, bool any_amount) {
     if (!m.idempotency_key) return std::nullopt;
     Datum keys[] = {tables::text_datum(account.id), tables::text_datum(*m.idempotency_key)};
     TupleTableSlot *row = tables::find_by_index(s, tables::TableId::Entry, indexes_of(s).idempotency_key, keys, 2);
     if (!row) return std::nullopt;
-    Movement original = movement_of(s, account, row);
-    Posting p = posting_of(s, account, row);
+    Recorded prior{movement_of(s, account, row), posting_of(s, account, row)};
     tables::release_slot(row);
+    const Movement &original = prior.movement;
     const char *differs = original.type != m.type                                ? "type"
-                          : original.delta != m.delta                            ? "amount"
+                          : original.delta != m.delta && !any_amount             ? "amount"
                           : original.description != m.description               ? "description"
                           : original.reference != m.reference                    ? "reference"
                           : !same_json(original.metadata, m.metadata)            ? "metadata"
@@ -130,11 +130,17 @@ std::optional<Posting> find_replay(tables::Session &s, const Account &account, c
         fail(sqlstate::idempotency_conflict,
              format("idempotency key \"%s\" was already used with different parameters",
                     args::shown(*m.idempotency_key)),
-             format("Transaction %s on account %s: %s of %s; this call differs in %s.", p.transaction_id.text,
+             format("Transaction %s on account %s: %s of %s; this call differs in %s.", prior.posting.transaction_id.text,
                     account.external_id, entry_type_name(original.type),
                     units_to_string(original.shown_amount(), account.scale), differs),
              "Use a new idempotency key for a new operation.");
-    return p;
+    return prior;
+}
+
+std::optional<Posting> find_replay(tables::Session &s, const Account &account, const Movement &m) {
+    std::optional<Recorded> prior = find_prior(s, account, m, false);
+    if (!prior) return std::nullopt;
+    return prior->posting;
 }
 
 Posting post(tables::Session &s, Account &account, const Movement &movement, bool allow_frozen,

@@ -50,6 +50,14 @@ struct Posting {
 // is locked, so a racing call with the same key has finished by now.
 std::optional<Posting> find_replay(tables::Session &s, const Account &account, const Movement &movement);
 
+// A transaction's entry on this account, as recorded.
+struct Recorded;
+
+// The same, with what was recorded; `any_amount`: whatever its amount (a
+// reversal of "the rest" asks for what the rest was then).
+std::optional<Recorded> find_prior(tables::Session &s, const Account &account, const Movement &movement,
+                                   bool any_amount);
+
 // A movement with the usual rules: a replay returns the original; otherwise
 // the status (CR007: credits need a not-closed account, decreases an active
 // one unless allow_frozen) and the funds (CR001) are checked, a decrease is

@@ -133,28 +133,30 @@ const char *tenant_list(const Bindings *b) {
 const char *caller_name() { return GetUserNameFromId(GetOuterUserId(), false); }
 
 // act_in()'s tenant, in TopMemoryContext, and the subtransaction it began in.
-char *acting = nullptr;
+char *acting_tenant = nullptr;
 SubTransactionId acting_since = InvalidSubTransactionId;
 
 }  // namespace
 
 void act_in(std::string_view tenant) {
     stop_acting();
-    acting = MemoryContextStrdup(TopMemoryContext, args::cstr(tenant));
+    acting_tenant = MemoryContextStrdup(TopMemoryContext, args::cstr(tenant));
     acting_since = GetCurrentSubTransactionId();
 }
 
 void stop_acting() {
-    if (acting) pfree(acting);
-    acting = nullptr;
+    if (acting_tenant) pfree(acting_tenant);
+    acting_tenant = nullptr;
 }
 
+bool acting() { return acting_tenant != nullptr; }
+
 void forget_acting_from(SubTransactionId subxact) {
-    if (acting && acting_since >= subxact) stop_acting();
+    if (acting_tenant && acting_since >= subxact) stop_acting();
 }
 
 std::string_view current() {
-    if (acting) return acting;
+    if (acting_tenant) return acting_tenant;
     settings::TenantSetting setting = settings::tenant_setting();
     if (!setting.valid)
         fail(sqlstate::invalid_parameter, "credits.tenant is not a valid tenant",
@@ -173,12 +175,12 @@ std::string_view current() {
          format("It is bound to %s %s.", b->count == 1 ? "tenant" : "tenants", tenant_list(b)));
 }
 
-bool caller_is_bound() { return acting || caller_bindings() != nullptr; }
+bool caller_is_bound() { return acting_tenant || caller_bindings() != nullptr; }
 
 void require_unbound(const char *what) {
-    if (acting)
+    if (acting_tenant)
         fail(ERRCODE_INSUFFICIENT_PRIVILEGE, format("%s needs a role that is not bound to a tenant", what),
-             format("The call acts in tenant \"%s\".", acting));
+             format("The call acts in tenant \"%s\".", acting_tenant));
     const Bindings *b = caller_bindings();
     if (!b) return;
     fail(ERRCODE_INSUFFICIENT_PRIVILEGE, format("%s needs a role that is not bound to a tenant", what),

@@ -25,6 +25,7 @@ std::string_view current();
 // stop_acting() or the end of the subtransaction that began it.
 void act_in(std::string_view tenant);
 void stop_acting();
+bool acting();
 void forget_acting_from(SubTransactionId subxact);
 
 // Whether the calling role is bound to any tenant (or acts in one).

@@ -111,6 +111,17 @@ Reversing check_reversal(tables::Session &s, const Account &first, std::optional
                     original.movement.type == EntryType::Expiry ? "expiry" : "allocation of a plan"),
              "Correct it with credits_adjust().");
 
+    // A retry gets what its key did, however much has been reversed since.
+    if (idempotency_key) {
+        Units asked = amount ? to_units(*amount, first.scale, "amount", first.external_id) : 0;
+        Movement again{EntryType::Reversal, original.movement.decreases() ? asked : -asked, reason,
+                       original.movement.reference, idempotency_key, original.movement.metadata};
+        again.reverses = std::string_view(txn);
+        again.counterparty_id = counterparty_id;
+        if (auto prior = find_prior(s, first, again, !amount))
+            return Reversing{prior->movement, original.movement, 0, prior->movement.magnitude(), prior->posting};
+    }
+
     Units whole = original.movement.magnitude();
     Units done = reversed_amount(s, first, transaction_id);
     if (!amount && done == whole)

@@ -1,5 +1,6 @@
 // The background worker: every credits.scheduler_interval seconds it runs
-// credits_run_due() in credits.scheduler_database. An error is logged and
+// credits_run_due() in credits.scheduler_database (on Citus, on the
+// coordinator only: there it runs on every shard). An error is logged and
 // the next round goes on; SIGTERM stops it cleanly (and the postmaster
 // starts it again unless the server is shutting down); SIGHUP rereads the
 // settings, and a changed database makes it exit so that the postmaster
@@ -8,6 +9,8 @@
 // extension only through SQL.
 #include "worker.h"
 
+#include "cluster.h"
+#include "guard.h"
 #include "settings.h"
 #include "tables.h"
 
@@ -26,6 +29,18 @@ PGDLLEXPORT void credits_scheduler_main(Datum);
 
 namespace {
 
+// On Citus the coordinator's scheduler does every shard's due work, each on
+// its node: a worker's has nothing to do. (C++ exceptions stop here.)
+bool coordinator_does_it() {
+    credits::Error caught;
+    try {
+        return credits::cluster::distributed() && credits::cluster::on_worker();
+    } catch (...) {
+        caught = credits::current_error();
+    }
+    credits::raise(caught);
+}
+
 // One round in its own transaction; the extension's schema is found each
 // time (in the catalog, not with SQL that a planted function could capture:
 // the worker is a superuser), so installing, moving or dropping the
@@ -38,7 +53,7 @@ void run_once() {
     PushActiveSnapshot(GetTransactionSnapshot());
     pgstat_report_activity(STATE_RUNNING, "credits_run_due()");
     Oid schema = credits::tables::installed_schema();
-    if (OidIsValid(schema)) {
+    if (OidIsValid(schema) && !coordinator_does_it()) {
         char *query = psprintf("SELECT * FROM %s.credits_run_due(%d)", quote_identifier(get_namespace_name(schema)),
                                credits::settings::scheduler_batch());
         int rc = SPI_execute(query, false, 0);
