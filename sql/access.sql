@@ -71,6 +71,22 @@ SELECT pg_temp.fails($$SELECT credits_refuse_direct_write()$$);
 SELECT pg_temp.fails($$SELECT credits_refuse_ledger_change()$$);
 SELECT pg_temp.fails($$SELECT credits_role_bindings_changed()$$);
 
-SELECT credits_revoke_access(r) FROM unnest(ARRAY['credits_reader', 'credits_appuser']::regrole[]) r;
+-- What exists for Citus: the twins only the owner may run, and only where
+-- credits is distributed; credits_distribute() needs Citus; an admin role
+-- may run neither.
+SELECT pg_temp.fails($$SELECT credits_debit_on_shard(0, 'default', 'alice', 1)$$);
+SELECT pg_temp.fails($$SELECT credits_transfer_out_on_shard(0, 'default', 'a', 'b', NULL, NULL, NULL, NULL, NULL,
+                                                           1, NULL, NULL, NULL, NULL, 'txn_x')$$);
+SELECT pg_temp.fails($$SELECT * FROM credits_distribute()$$);
+SELECT count(*) > 0 AS granted FROM credits_grant_access('credits_admin', 'admin');
+SET ROLE credits_admin;
+SELECT pg_temp.fails($$SELECT credits_debit_on_shard(0, 'default', 'alice', 1)$$);
+SELECT pg_temp.fails($$SELECT * FROM credits_distribute()$$);
+RESET ROLE;
+SELECT count(*) AS twins, bool_and(p.prosecdef) AS definer,
+       bool_and(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp']) AS pinned
+  FROM pg_proc p WHERE p.proname LIKE 'credits\_%\_on\_shard';
+
+SELECT credits_revoke_access(r) FROM unnest(ARRAY['credits_reader', 'credits_appuser', 'credits_admin']::regrole[]) r;
 DROP OWNED BY credits_reader, credits_appuser, credits_admin;
 DROP ROLE credits_reader, credits_appuser, credits_admin;

@@ -343,7 +343,7 @@ Datum dispatch(FunctionCallInfo fcinfo, FunctionBody body) {
         if (call.twin)
             fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                  format("%s%s() runs only where credits is distributed with Citus", call.route->name, twin_suffix),
-                 format("Call %s() instead.", call.route->name));
+                 "credits' functions call it themselves, on the node that holds an account's shard.");
         return body(fcinfo);
     }
     if (call.twin) return run_twin(fcinfo, body, call);
