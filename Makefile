@@ -15,6 +15,7 @@ SOURCES = \
 	src/amount.cpp \
 	src/args.cpp \
 	src/batch_functions.cpp \
+	src/citus_views.cpp \
 	src/cluster.cpp \
 	src/ddl_guard.cpp \
 	src/distribute.cpp \
@@ -105,3 +106,13 @@ bench: deps
 	$(MAKE) all
 	scripts/as-root.sh $(MAKE) install
 	CLUSTER_OPTS="-o fsync=$(FSYNC)" scripts/with-cluster.sh bench/run.sh
+
+# credits on a local Citus cluster (scripts/test-citus.sh), after building
+# Citus when it is not installed.
+CITUS_BUILD ?= ../shared/vendor/citus/build.sh
+.PHONY: test-citus
+test-citus: deps
+	[ -f "$$($(PG_CONFIG) --pkglibdir)/citus.so" ] || scripts/as-root.sh $(CITUS_BUILD) $(PG_CONFIG)
+	$(MAKE) all
+	scripts/as-root.sh $(MAKE) install
+	scripts/test-citus.sh

@@ -146,6 +146,7 @@ CREDITS_FUNCTION(credits_create_account) {
     tables::open(s, fcinfo);
     account_attnum(s, AccountColumn::id);  // an out-of-date schema says so here
     int32 key = account_key(tenants::current(), external_id);
+    cluster::require_in_current_group(key);
     ids::Id id = ids::make("acc_", key);
     uint64 inserted = spi::run(insert_account, spi::Params()
                                                    .add_text(id.view())

@@ -263,6 +263,11 @@ void enter(int group, bool writes) {
 
 void leave() { current = -1; }
 
+void require_in_current_group(int32 key) {
+    if (current >= 0 && group_of(key) != current)
+        not_local(format("Account key %d belongs to shard group %d, not to group %d.", key, group_of(key), current));
+}
+
 int current_group() { return current; }
 
 const char *relation_name(const char *table) {

@@ -53,6 +53,10 @@ void enter(int group, bool writes);
 void leave();
 int current_group();
 
+// CR020 unless a row of this key belongs in the current group (if any): a
+// row must never land on another key's shard.
+void require_in_current_group(int32 key);
+
 // The relation that stands for the extension's table `table`, or for its
 // index `index` (nullptr: the table itself), in `schema`: the object itself
 // without Citus; with it, the local shard of the current group, or the local

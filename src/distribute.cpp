@@ -11,8 +11,10 @@
 //      distributed by account_key, colocated with credits_account; the rows
 //      they had move to the shards, and their local copies are emptied;
 //   4. the twins are distributed by account_key, force-delegated;
-//   5. the status-change ids of each node get a range of their own.
+//   5. the status-change ids of each node get a range of their own;
+//   6. the views read their rows as the extension's owner (citus_views.h).
 #include "args.h"
+#include "citus_views.h"
 #include "cluster.h"
 #include "errors.h"
 #include "guard.h"
@@ -247,6 +249,9 @@ CREDITS_FUNCTION(credits_distribute) {
         put(rsinfo, static_cast<const char *>(lfirst(cell)), "delegated by account_key");
     }
     spi::run(spread_identity, spi::Params());
+    // The module_pathname of credits.control.
+    if (int views = citus_views::wrap_views(tables::installed_schema(), "$libdir/credits"))
+        put(rsinfo, psprintf("%d views", views), "read through name_rows(), as the extension's owner");
     spi::end();
     return (Datum)0;
 }
