@@ -16,6 +16,7 @@ SOURCES = \
 	src/args.cpp \
 	src/batch_functions.cpp \
 	src/citus_views.cpp \
+	src/clock.cpp \
 	src/cluster.cpp \
 	src/ddl_guard.cpp \
 	src/distribute.cpp \
@@ -116,3 +117,13 @@ test-citus: deps
 	$(MAKE) all
 	scripts/as-root.sh $(MAKE) install
 	scripts/test-citus.sh
+
+# credits on Citus against one server: debits through the coordinator and
+# called on the workers, against the same debit on a single server
+# (bench/citus.sh), after building Citus when it is not installed.
+.PHONY: bench-citus
+bench-citus: deps
+	[ -f "$$($(PG_CONFIG) --pkglibdir)/citus.so" ] || scripts/as-root.sh $(CITUS_BUILD) $(PG_CONFIG)
+	$(MAKE) all
+	scripts/as-root.sh $(MAKE) install
+	FSYNC=$(FSYNC) bench/citus.sh

@@ -182,8 +182,9 @@ SELECT b.role::text AS role, b.tenant, b.bound_at
  WHERE b.tenant = (SELECT @extschema@.credits_current_tenant());
 
 -- On Citus: the twins. A function that works on accounts forwards itself to
--- name_on_shard(account_key, tenant, <its arguments>) on the node that holds
--- the account's shard (routing.h); the twin runs the same C function there.
+-- name_on_shard(account_key, tenant, at, <its arguments>) on the node that
+-- holds the account's shard (routing.h), with the caller's tenant and the
+-- start of the caller's transaction; the twin runs the same C function there.
 -- Only the extension's owner runs them: PUBLIC may not.
 DO $$
 DECLARE
@@ -204,7 +205,7 @@ BEGIN
                'credits_expire_reservations', 'credits_verify']::name[])
     LOOP
         EXECUTE pg_catalog.format(
-            'CREATE FUNCTION @extschema@.%I(account_key integer, tenant text, %s) RETURNS %s'
+            'CREATE FUNCTION @extschema@.%I(account_key integer, tenant text, at timestamptz, %s) RETURNS %s'
             ' AS %L, %L LANGUAGE C %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp',
             f.proname OPERATOR(pg_catalog.||) '_on_shard', f.arguments, f.result, 'MODULE_PATHNAME', f.prosrc,
             f.volatility);
@@ -215,46 +216,48 @@ END $$;
 
 -- On Citus, the sides of a transfer (and of its reversal) between accounts
 -- on two shards, each run on its account's node (movement_functions.cpp).
-CREATE FUNCTION @extschema@.credits_transfer_party_on_shard(account_key integer, tenant text, account text)
+CREATE FUNCTION @extschema@.credits_transfer_party_on_shard(
+    account_key integer, tenant text, at timestamptz, account text)
 RETURNS TABLE (id text, external_id text, unit text, scale integer, status text)
     AS 'MODULE_PATHNAME', 'credits_transfer_party' LANGUAGE C STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION @extschema@.credits_transfer_out_on_shard(
-    account_key integer, tenant text, from_account text, to_account text, to_id text, to_external_id text,
+    account_key integer, tenant text, at timestamptz, from_account text, to_account text, to_id text, to_external_id text,
     to_unit text, to_scale integer, to_status text, amount numeric, description text, reference text,
     idempotency_key text, metadata jsonb, transaction_id text)
 RETURNS @extschema@.credits_transaction
     AS 'MODULE_PATHNAME', 'credits_transfer_out' LANGUAGE C VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION @extschema@.credits_transfer_in_on_shard(
-    account_key integer, tenant text, to_account text, from_id text, amount numeric, description text,
+    account_key integer, tenant text, at timestamptz, to_account text, from_id text, amount numeric, description text,
     reference text, metadata jsonb, transaction_id text)
 RETURNS @extschema@.credits_transaction
     AS 'MODULE_PATHNAME', 'credits_transfer_in' LANGUAGE C VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
-CREATE FUNCTION @extschema@.credits_transaction_parties_on_shard(account_key integer, tenant text, transaction text)
+CREATE FUNCTION @extschema@.credits_transaction_parties_on_shard(
+    account_key integer, tenant text, at timestamptz, transaction text)
 RETURNS TABLE (account_id text, counterparty_id text)
     AS 'MODULE_PATHNAME', 'credits_transaction_parties' LANGUAGE C STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION @extschema@.credits_reverse_out_on_shard(
-    account_key integer, tenant text, account text, counterparty_id text, transaction text, amount numeric,
+    account_key integer, tenant text, at timestamptz, account text, counterparty_id text, transaction text, amount numeric,
     reason text, idempotency_key text, force boolean, reversal_id text)
 RETURNS @extschema@.credits_reversal
     AS 'MODULE_PATHNAME', 'credits_reverse_out' LANGUAGE C VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION @extschema@.credits_reverse_in_on_shard(
-    account_key integer, tenant text, account text, counterparty_id text, transaction text, amount numeric,
+    account_key integer, tenant text, at timestamptz, account text, counterparty_id text, transaction text, amount numeric,
     reason text, force boolean, reversal_id text)
 RETURNS @extschema@.credits_transaction
     AS 'MODULE_PATHNAME', 'credits_reverse_in' LANGUAGE C VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
-REVOKE ALL ON FUNCTION @extschema@.credits_transfer_party_on_shard(integer, text, text),
-    @extschema@.credits_transfer_out_on_shard(integer, text, text, text, text, text, text, integer, text, numeric,
+REVOKE ALL ON FUNCTION @extschema@.credits_transfer_party_on_shard(integer, text, timestamptz, text),
+    @extschema@.credits_transfer_out_on_shard(integer, text, timestamptz, text, text, text, text, text, integer, text, numeric,
                                               text, text, text, jsonb, text),
-    @extschema@.credits_transfer_in_on_shard(integer, text, text, text, numeric, text, text, jsonb, text),
-    @extschema@.credits_transaction_parties_on_shard(integer, text, text),
-    @extschema@.credits_reverse_out_on_shard(integer, text, text, text, text, numeric, text, text, boolean, text),
-    @extschema@.credits_reverse_in_on_shard(integer, text, text, text, text, numeric, text, boolean, text)
+    @extschema@.credits_transfer_in_on_shard(integer, text, timestamptz, text, text, numeric, text, text, jsonb, text),
+    @extschema@.credits_transaction_parties_on_shard(integer, text, timestamptz, text),
+    @extschema@.credits_reverse_out_on_shard(integer, text, timestamptz, text, text, text, numeric, text, text, boolean, text),
+    @extschema@.credits_reverse_in_on_shard(integer, text, timestamptz, text, text, text, numeric, text, boolean, text)
     FROM PUBLIC;
 
 -- Distributes credits with Citus (on the coordinator, once; again after

@@ -74,13 +74,13 @@ SELECT pg_temp.fails($$SELECT credits_role_bindings_changed()$$);
 -- What exists for Citus: the twins only the owner may run, and only where
 -- credits is distributed; credits_distribute() needs Citus; an admin role
 -- may run neither.
-SELECT pg_temp.fails($$SELECT credits_debit_on_shard(0, 'default', 'alice', 1)$$);
-SELECT pg_temp.fails($$SELECT credits_transfer_out_on_shard(0, 'default', 'a', 'b', NULL, NULL, NULL, NULL, NULL,
+SELECT pg_temp.fails($$SELECT credits_debit_on_shard(0, 'default', now(), 'alice', 1)$$);
+SELECT pg_temp.fails($$SELECT credits_transfer_out_on_shard(0, 'default', now(), 'a', 'b', NULL, NULL, NULL, NULL, NULL,
                                                            1, NULL, NULL, NULL, NULL, 'txn_x')$$);
 SELECT pg_temp.fails($$SELECT * FROM credits_distribute()$$);
 SELECT count(*) > 0 AS granted FROM credits_grant_access('credits_admin', 'admin');
 SET ROLE credits_admin;
-SELECT pg_temp.fails($$SELECT credits_debit_on_shard(0, 'default', 'alice', 1)$$);
+SELECT pg_temp.fails($$SELECT credits_debit_on_shard(0, 'default', now(), 'alice', 1)$$);
 SELECT pg_temp.fails($$SELECT * FROM credits_distribute()$$);
 RESET ROLE;
 SELECT count(*) AS twins, bool_and(p.prosecdef) AS definer,

@@ -1,6 +1,7 @@
 // SQL functions that create, read and change accounts.
 #include "accounts.h"
 #include "args.h"
+#include "clock.h"
 #include "cluster.h"
 #include "errors.h"
 #include "guard.h"
@@ -159,7 +160,7 @@ CREDITS_FUNCTION(credits_create_account) {
                                                    .add(Int16GetDatum(scale))
                                                    .add(units_to_numeric(overdraft_limit, scale))
                                                    .add(metadata)
-                                                   .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()))
+                                                   .add(TimestampTzGetDatum(clock::now()))
                                                    .add(ttl)
                                                    .add(min_credit)
                                                    .add(Int32GetDatum(key)));

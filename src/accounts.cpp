@@ -1,6 +1,7 @@
 #include "accounts.h"
 
 #include "args.h"
+#include "clock.h"
 #include "errors.h"
 #include "guard.h"
 #include "ids.h"
@@ -101,7 +102,7 @@ Account load(tables::Session &s, TupleTableSlot *row) {
 // in it, or with a plan period that has ended, whether or not background
 // work has run.
 Account bring_up_to_date(tables::Session &s, Account a) {
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
     if (a.next_hold_expiry <= now || a.next_renewal <= now || a.next_grant_expiry <= now) catch_up(s, a);
     return a;
 }
@@ -177,7 +178,7 @@ int renew_isolated(tables::Session &s, Account &a) {
 }  // namespace
 
 CaughtUp catch_up(tables::Session &s, Account &a) {
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
     CaughtUp done{0, 0, 0};
     if (a.next_hold_expiry <= now) done.expired_holds = settle_expired_holds(s, a, PG_INT32_MAX);
     if (a.next_renewal <= now) done.renewals = renew_isolated(s, a);
@@ -240,7 +241,7 @@ void save_account(tables::Session &s, Account &a, tables::Values *extra) {
         .set(col(AccountColumn::grant_count), Int32GetDatum(a.grant_count))
         .set(col(AccountColumn::next_grant_expiry), nullable_timestamp(a.next_grant_expiry))
         .set(col(AccountColumn::next_renewal), nullable_timestamp(a.next_renewal))
-        .set(col(AccountColumn::updated_at), TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+        .set(col(AccountColumn::updated_at), TimestampTzGetDatum(clock::now()));
     tables::update(s, tables::TableId::Account, a.row, changes);
     a.changed = false;
 }

@@ -1,5 +1,6 @@
 #include "args.h"
 
+#include "clock.h"
 #include "errors.h"
 
 extern "C" {
@@ -198,7 +199,7 @@ namespace {
 TimestampTz latest_expiry() {
     Interval most{0, 0, 12 * max_expiry_years};
     return DatumGetTimestampTz(DirectFunctionCall2(
-        timestamptz_pl_interval, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), IntervalPGetDatum(&most)));
+        timestamptz_pl_interval, TimestampTzGetDatum(clock::now()), IntervalPGetDatum(&most)));
 }
 
 const char *interval_text(const Interval *span) {
@@ -211,7 +212,7 @@ TimestampTz expiry_at(TimestampTz at, const char *name) {
     if (TIMESTAMP_NOT_FINITE(at))
         fail(sqlstate::invalid_parameter, format("%s must be finite", name),
              format("%s is %s.", name, timestamptz_to_str(at)), "Leave the expiry out for credits that never expire.");
-    if (at <= GetCurrentTransactionStartTimestamp())
+    if (at <= clock::now())
         fail(sqlstate::invalid_parameter, format("%s must be in the future", name),
              format("%s is %s.", name, timestamptz_to_str(at)));
     if (at > latest_expiry())
@@ -231,7 +232,7 @@ TimestampTz expiry_after(const Interval *span, const char *name) {
         fail(sqlstate::invalid_parameter, format("%s is too long", name),
              format("%s is %s; expiries lie at most %d years ahead.", name, interval_text(span), max_expiry_years),
              "Leave the expiry out for credits that never expire.");
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
     TimestampTz until = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(now),
                                                                 IntervalPGetDatum(const_cast<Interval *>(span))));
     if (until <= now)

@@ -6,6 +6,7 @@
 // each account row is written once at the end.
 #include "across_shards.h"
 #include "args.h"
+#include "clock.h"
 #include "cluster.h"
 #include "errors.h"
 #include "guard.h"
@@ -238,7 +239,7 @@ ops::Request parse(JsonbValue element) {
             r.idempotency_key = o.key();
             r.metadata = o.metadata();
             if (*kind == ops::Kind::Reserve)
-                r.expires_at = expiry(o).value_or(GetCurrentTransactionStartTimestamp() + 15 * 60 * USECS_PER_SEC);
+                r.expires_at = expiry(o).value_or(clock::now() + 15 * 60 * USECS_PER_SEC);
             if (*kind == ops::Kind::Credit) {
                 r.grant_expires_at = expiry(o).value_or(no_expiry);
                 r.priority = o.integer(f_priority);

@@ -9,6 +9,7 @@ extern "C" {
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/inval.h"
+#include "utils/snapmgr.h"
 }
 
 namespace credits::cluster {
@@ -36,6 +37,7 @@ struct Shard {
 // Citus invalidates one of them (it does on every metadata change).
 struct Map {
     bool valid;
+    const char *partly;  // Partial: a table that is not distributed as it should be
     Oid shells[account_table_count + reference_table_count];  // the tables whose invalidation matters
     Mode mode;
     bool worker;
@@ -78,9 +80,14 @@ constexpr const char *shards_query =
     " WHERE c.relnamespace = $1 ORDER BY 1, 5 NULLS FIRST";
 constexpr const char *local_group_query = "SELECT groupid FROM pg_dist_local_group";
 
+// Read with the latest snapshot, whatever the transaction's isolation and
+// however old its statement's snapshot: a writer that waited for a shard
+// move must see where the move put the shard.
 uint64 read_rows(const char *sql, int nargs, Oid *types, Datum *values) {
-    if (SPI_execute_with_args(sql, nargs, types, values, nullptr, true, 0) != SPI_OK_SELECT)
-        elog(ERROR, "credits: reading Citus's metadata failed");
+    PushActiveSnapshot(GetLatestSnapshot());
+    int rc = SPI_execute_with_args(sql, nargs, types, values, nullptr, true, 0);
+    PopActiveSnapshot();
+    if (rc != SPI_OK_SELECT) elog(ERROR, "credits: reading Citus's metadata failed");
     return SPI_processed;
 }
 
@@ -167,11 +174,8 @@ void rebuild() {
     map = Map{};
     version++;
     uint64 seen = invalidations;
-    const char *problem = read_map();
-    if (problem) {
-        map.valid = false;
-        partly_distributed_error(problem);
-    }
+    map.partly = read_map();
+    if (map.partly) map.mode = Mode::Partial;
     // One more invalidation while reading: read again next time.
     map.valid = seen == invalidations;
 }
@@ -283,6 +287,7 @@ const char *relation_name(const char *table) {
 Oid relation(Oid schema, const char *table, const char *index) {
     const char *name = index ? index : table;
     const Map &m = current_map();
+    if (m.mode == Mode::Partial) partly_distributed_error(m.partly);
     if (m.mode == Mode::Undistributed && m.worker)
         fail(sqlstate::shard_not_local, "credits is not distributed in this Citus cluster",
              "Its tables on a worker hold nothing that Citus reads.",

@@ -21,6 +21,7 @@ namespace credits::cluster {
 enum class Mode {
     Single,         // no Citus in this database
     Undistributed,  // Citus, but credits_distribute() has not run
+    Partial,        // some tables distributed, not all (only while it runs)
     Distributed,
 };
 Mode mode();

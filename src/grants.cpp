@@ -1,6 +1,7 @@
 #include "grants.h"
 
 #include "args.h"
+#include "clock.h"
 #include "errors.h"
 #include "ledger.h"
 
@@ -114,7 +115,7 @@ Grant *by_id(tables::Session &s, Working &w, const Account &account, const char 
 // is 0): a debit on an account with many grants reads only the first few.
 void load_active(tables::Session &s, Working &w, const Account &account, Units enough) {
     Datum key = tables::text_datum(account.id);
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
     Units found = 0;
     tables::IndexScan *scan = tables::begin_index_scan(s, tables::TableId::Grant, indexes_of(s).burn_down, &key, 1);
     try {
@@ -148,7 +149,7 @@ void write(tables::Session &s, Account &account, Grant *g) {
     if (!g->dirty) return;
     const auto &c = cols(s);
     State was = g->state;
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
     if (g->remaining == 0 && g->held == 0 && g->state == State::Active)
         g->state = g->lapsed(now) ? State::Expired : State::Depleted;
     else if (g->remaining > 0 && g->state != State::Active)
@@ -271,7 +272,7 @@ std::optional<std::string_view> created_grant(const Funding &f) {
 Funding create(tables::Session &s, Account &account, Units amount, const Spec &spec, std::string_view transaction_id) {
     const auto &c = cols(s);
     ids::Id id = ids::make("grt_", account.key);
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
     tables::Values row = tables::new_values(tables::rel(s, tables::TableId::Grant));
     row.set_text(c[c_id], id.view())
         .set_text(c[c_account_id], std::string_view(account.id))
@@ -300,7 +301,7 @@ Funding spend(tables::Session &s, Account &account, Units amount, const Funding 
     Working w;
     Units left = amount;
     Builder taken((held ? held->count : 0) + account.grant_count + 1);
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
 
     // What the hold set aside goes first, in burn-down order; all of it is
     // released, spent or not.
@@ -352,7 +353,7 @@ Funding hold(tables::Session &s, Account &account, Units amount) {
     Grant **order = in_burn_order(w, &n);
     Builder held(n + 1);
     Units left = amount;
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
     for (int i = 0; i < n && left > 0; i++) {
         Grant *g = order[i];
         if (g->lapsed(now) || g->unheld() <= 0) continue;
@@ -469,7 +470,7 @@ Funding take_back(tables::Session &s, Account &account, std::string_view grant_i
 }
 
 int settle_expired(tables::Session &s, Account &account, int limit) {
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
     TimestampTz next = no_expiry;
     Working w;
     load_active(s, w, account, 0);

@@ -1,6 +1,7 @@
 #include "ledger.h"
 
 #include "args.h"
+#include "clock.h"
 #include "errors.h"
 
 namespace credits {
@@ -166,7 +167,7 @@ Posting append(tables::Session &s, Account &account, const Movement &m, const id
     p.transaction_id = transaction_id ? *transaction_id : ids::make("txn_", account.key);
     p.balance_after = add_units(account.balance, m.delta, account.scale, account.external_id);
     p.available_after = p.balance_after - account.reserved;
-    p.created_at = GetCurrentTransactionStartTimestamp();
+    p.created_at = clock::now();
     p.replayed = false;
 
     tables::Values row = tables::new_values(tables::rel(s, tables::TableId::Entry));

@@ -1,5 +1,6 @@
 #include "lifecycle.h"
 
+#include "clock.h"
 #include "errors.h"
 #include "spi.h"
 
@@ -35,7 +36,7 @@ void change_status(tables::Session &s, Account &a, Status to, std::optional<std:
                                 .add_text(status_name(a.status))
                                 .add_text(status_name(to))
                                 .add_text(reason)
-                                .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()))
+                                .add(TimestampTzGetDatum(clock::now()))
                                 .add(Int32GetDatum(a.key)));
     changes.set_text(account_attnum(s, AccountColumn::status), std::string_view(status_name(to)));
     a.status = to;

@@ -1,4 +1,5 @@
 // Library entry point: configuration and transaction hooks.
+#include "clock.h"
 #include "cluster.h"
 #include "settings.h"
 #include "tenants.h"
@@ -18,6 +19,7 @@ void forget_calls_from(SubTransactionId subxact) {
     credits::spi::forget_calls_from(subxact);
     credits::cluster::forget_group_from(subxact);
     credits::tenants::forget_acting_from(subxact);
+    credits::clock::forget_from(subxact);
 }
 
 void on_xact(XactEvent event, void *) {

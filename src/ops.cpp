@@ -1,6 +1,7 @@
 #include "ops.h"
 
 #include "args.h"
+#include "clock.h"
 #include "errors.h"
 #include "grants.h"
 #include "tenants.h"
@@ -161,7 +162,7 @@ std::optional<grants::Spec> grant_spec(const Request &r, const Account &a) {
     TimestampTz expires_at = r.grant_expires_at;
     if (expires_at == no_expiry && a.default_grant_ttl)
         expires_at = DatumGetTimestampTz(DirectFunctionCall2(
-            timestamptz_pl_interval, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+            timestamptz_pl_interval, TimestampTzGetDatum(clock::now()),
             IntervalPGetDatum(&*a.default_grant_ttl)));
     if (expires_at == no_expiry && r.priority == 0 && !r.category) return std::nullopt;
     return grants::Spec{expires_at, r.priority, r.category, no_expiry};
@@ -285,7 +286,7 @@ void begin(Work &w, FunctionCallInfo fcinfo) {
 }
 
 void finish(Work &w) {
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
     ListCell *cell;
     foreach (cell, w.accounts) {
         auto *a = static_cast<Account *>(lfirst(cell));

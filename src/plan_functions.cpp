@@ -1,5 +1,6 @@
 // SQL functions for plans: create a plan, assign one to an account, cancel.
 #include "args.h"
+#include "clock.h"
 #include "errors.h"
 #include "grants.h"
 #include "guard.h"
@@ -61,7 +62,7 @@ CREDITS_FUNCTION(credits_create_plan) {
                                                 .add_text(period)
                                                 .add_text(rollover)
                                                 .add(metadata)
-                                                .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())));
+                                                .add(TimestampTzGetDatum(clock::now())));
     if (inserted == 0)
         fail(sqlstate::duplicate_plan, format("plan \"%s\" already exists", args::shown(code)),
              format("Tenant \"%s\" already has a plan with that code.", args::cstr(tenants::current())));
@@ -82,7 +83,7 @@ CREDITS_FUNCTION(credits_assign_plan) {
     auto anchor = args::timestamp(fcinfo, 3);
     // Periods are counted from it: one beyond the expiry horizon could only
     // ever overflow.
-    if (anchor && *anchor > GetCurrentTransactionStartTimestamp()) args::expiry_at(*anchor, "anchor");
+    if (anchor && *anchor > clock::now()) args::expiry_at(*anchor, "anchor");
 
     spi::begin(fcinfo);
     tables::Session s;
@@ -93,7 +94,7 @@ CREDITS_FUNCTION(credits_assign_plan) {
     if (!plan) plan_not_found(plan_ref);
     require_fits(*plan, account);
 
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
     std::optional<Subscription> existing = find_subscription(s, account);
     Subscription sub = existing.value_or(Subscription{nullptr, nullptr, false, now, no_expiry, now, nullptr,
                                                       nullptr, no_expiry});
@@ -138,7 +139,7 @@ CREDITS_FUNCTION(credits_cancel_plan) {
         fail(sqlstate::subscription_not_found, format("account %s has no active plan", account.external_id));
     sub->active = false;
     sub->next_plan_id = nullptr;
-    sub->cancelled_at = GetCurrentTransactionStartTimestamp();
+    sub->cancelled_at = clock::now();
     save_subscription(s, account, *sub);
     account.next_renewal = no_expiry;
     save_account(s, account);

@@ -1,6 +1,7 @@
 #include "plans.h"
 
 #include "args.h"
+#include "clock.h"
 #include "errors.h"
 #include "grants.h"
 #include "ids.h"
@@ -183,7 +184,7 @@ void save_subscription(tables::Session &s, const Account &account, const Subscri
     }
     v.set_text(c[s_account_id], std::string_view(account.id))
         .set(c[s_account_key], Int32GetDatum(account.key))
-        .set(c[s_created_at], TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+        .set(c[s_created_at], TimestampTzGetDatum(clock::now()));
     tables::insert(s, tables::TableId::Subscription, v);
 }
 
@@ -219,7 +220,7 @@ void grant_period(tables::Session &s, Account &account, const Plan &plan, Subscr
 }  // namespace
 
 int renew(tables::Session &s, Account &account) {
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
     std::optional<Subscription> found = find_subscription(s, account);
     account.changed = true;
     if (!found || !found->active) {

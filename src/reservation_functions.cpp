@@ -1,5 +1,6 @@
 // SQL functions for reservations: reserve, confirm, cancel, extend, expire.
 #include "args.h"
+#include "clock.h"
 #include "errors.h"
 #include "guard.h"
 #include "ops.h"
@@ -19,7 +20,7 @@ std::string_view reservation_arg(FunctionCallInfo fcinfo, int argno) {
 // minutes when that is NULL too).
 TimestampTz hold_expiry(FunctionCallInfo fcinfo, int expires_in_arg, int expires_at_arg) {
     if (auto at = args::expiry(fcinfo, expires_in_arg, expires_at_arg)) return *at;
-    return GetCurrentTransactionStartTimestamp() + static_cast<TimestampTz>(default_hold_minutes) * 60 * USECS_PER_SEC;
+    return clock::now() + static_cast<TimestampTz>(default_hold_minutes) * 60 * USECS_PER_SEC;
 }
 
 }  // namespace

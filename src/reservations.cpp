@@ -1,6 +1,7 @@
 #include "reservations.h"
 
 #include "args.h"
+#include "clock.h"
 #include "grants.h"
 #include "errors.h"
 
@@ -161,7 +162,7 @@ void reservation_not_found(std::string_view id) {
 }
 
 int settle_expired_holds(tables::Session &s, Account &account, int limit) {
-    TimestampTz now = GetCurrentTransactionStartTimestamp();
+    TimestampTz now = clock::now();
     const auto &c = cols(s);
     // The account is locked, so nobody else can change its holds: collect the
     // expired ones (in expiry order) and the next expiry, then write.
@@ -208,7 +209,7 @@ Hold reserve(tables::Session &s, Account &account, const HoldRequest &r) {
     h.amount = r.amount;
     h.status = HoldStatus::Pending;
     h.expires_at = r.expires_at;
-    h.created_at = GetCurrentTransactionStartTimestamp();
+    h.created_at = clock::now();
     h.description = r.description;
     h.reference = r.reference;
     h.idempotency_key = r.idempotency_key;
@@ -329,7 +330,7 @@ Confirmation confirm(tables::Session &s, LockedHold &lh, std::optional<Decimal> 
     result.released = released;
     h.requested = requested;
     h.transaction_id = std::string_view(pstrdup(result.posting.transaction_id.text));
-    resolve(s, lh.row, h, HoldStatus::Confirmed, GetCurrentTransactionStartTimestamp(), released, account.scale, debit);
+    resolve(s, lh.row, h, HoldStatus::Confirmed, clock::now(), released, account.scale, debit);
     return result;
 }
 
@@ -338,7 +339,7 @@ void cancel(tables::Session &s, LockedHold &lh) {
     if (h.status != HoldStatus::Pending) not_pending(h, "cancelled");
     release(*lh.account, h.amount);
     if (h.grants) grants::release(s, *lh.account, grants::from_jsonb(h.grants, lh.account->scale));
-    resolve(s, lh.row, h, HoldStatus::Cancelled, GetCurrentTransactionStartTimestamp(), h.amount, lh.account->scale);
+    resolve(s, lh.row, h, HoldStatus::Cancelled, clock::now(), h.amount, lh.account->scale);
 }
 
 void extend(tables::Session &s, LockedHold &lh, TimestampTz until) {

@@ -2,6 +2,7 @@
 
 #include "accounts.h"
 #include "across_shards.h"
+#include "clock.h"
 #include "cluster.h"
 #include "ids.h"
 #include "results.h"
@@ -72,6 +73,7 @@ constexpr Route routes[] = {
 };
 constexpr Route here{"", By::Here, false, nullptr};
 constexpr const char *twin_suffix = "_on_shard";
+constexpr int twin_arguments = 3;  // account_key, tenant, at: before the public function's
 
 // What a function is, kept in its FmgrInfo (fn_extra) for later calls.
 struct Call {
@@ -144,34 +146,38 @@ Datum run_in_group(FunctionCallInfo fcinfo, FunctionBody body, int group, bool w
 }
 
 // A twin's call: the body with the public function's arguments, in the
-// forwarded tenant (none: an unbound caller's work across tenants), on the
-// key's shards, which must be here.
+// forwarded tenant (none: an unbound caller's work across tenants), at the
+// caller's moment, on the key's shards, which must be here.
 Datum run_twin(FunctionCallInfo fcinfo, FunctionBody body, const Call &call) {
-    if (PG_NARGS() < 2 || PG_ARGISNULL(0))
-        fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "account_key is required",
+    if (PG_NARGS() < twin_arguments || PG_ARGISNULL(0) || PG_ARGISNULL(2))
+        fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "account_key and at are required",
              format("%s%s() is what %s() forwards itself to on another node.", call.route->name, twin_suffix,
                     call.route->name));
     int32 key = PG_GETARG_INT32(0);
     auto tenant = text_arg(fcinfo, 1);
+    TimestampTz at = PG_GETARG_TIMESTAMPTZ(2);
 
-    int nargs = PG_NARGS() - 2;
+    int nargs = PG_NARGS() - twin_arguments;
     auto shifted = static_cast<FunctionCallInfo>(palloc0(SizeForFunctionCallInfo(nargs)));
     shifted->flinfo = fcinfo->flinfo;
     shifted->context = fcinfo->context;
     shifted->resultinfo = fcinfo->resultinfo;
     shifted->fncollation = fcinfo->fncollation;
     shifted->nargs = static_cast<short>(nargs);
-    for (int i = 0; i < nargs; i++) shifted->args[i] = fcinfo->args[i + 2];
+    for (int i = 0; i < nargs; i++) shifted->args[i] = fcinfo->args[i + twin_arguments];
 
     if (tenant) tenants::act_in(*tenant);
+    clock::act_at(at);
     Datum result;
     try {
         result = run_in_group(shifted, body, cluster::group_of(key), call.route->writes);
     } catch (...) {
         tenants::stop_acting();
+        clock::forget();
         throw;
     }
     tenants::stop_acting();
+    clock::forget();
     fcinfo->isnull = shifted->isnull;
     return result;
 }
@@ -298,9 +304,11 @@ void call_twin(FunctionCallInfo fcinfo, const char *function, int32 key, std::op
     flags[0] = ' ';
     values[1] = tenant ? PointerGetDatum(cstring_to_text_with_len(tenant->data(), static_cast<int>(tenant->size()))) : 0;
     flags[1] = tenant ? ' ' : 'n';
-    for (int i = 2; i < twin.nargs; i++) {
-        values[i] = nulls[i - 2] ? 0 : args[i - 2];
-        flags[i] = nulls[i - 2] ? 'n' : ' ';
+    values[2] = TimestampTzGetDatum(clock::now());
+    flags[2] = ' ';
+    for (int i = twin_arguments; i < twin.nargs; i++) {
+        values[i] = nulls[i - twin_arguments] ? 0 : args[i - twin_arguments];
+        flags[i] = nulls[i - twin_arguments] ? 'n' : ' ';
     }
     MemoryContext caller = CurrentMemoryContext;
     PG_TRY();
@@ -347,6 +355,14 @@ Datum dispatch(FunctionCallInfo fcinfo, FunctionBody body) {
         return body(fcinfo);
     }
     if (call.twin) return run_twin(fcinfo, body, call);
+    // Citus runs a query it splits across shards once per shard, on the
+    // workers: a credits call inside one would run once per shard.
+    if (cluster::in_internal_connection())
+        fail(ERRCODE_FEATURE_NOT_SUPPORTED,
+             format("%s() cannot run inside a query that Citus splits across shards", call.route->name),
+             "Citus would run it once per shard.",
+             format("Call it in a statement of its own (SELECT * FROM %s(...)), with its arguments computed first.",
+                    call.route->name));
 
     // A bound role naming another tenant is refused here, before anything
     // is looked up anywhere.

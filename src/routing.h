@@ -1,12 +1,13 @@
 // Where a call runs, on Citus.
 //
 // Every SQL function that works on accounts has a twin, name_on_shard(
-// account_key, tenant, <the same arguments>), distributed with Citus by its
+// account_key, tenant, at, <the same arguments>), distributed with Citus by its
 // first argument, colocated with credits_account and force-delegated: a call
 // of the twin runs on the node that holds that key's shard. A function
 // called on a node that does not hold its account's shard forwards itself to
 // its twin there (one round trip, in the caller's transaction), carrying the
-// tenant it resolved, since Citus does not carry session settings; when the
+// tenant it resolved, since Citus does not carry session settings, and the
+// moment of the caller's transaction (clock.h); when the
 // shard is local it runs right here. The twin runs the same C++ body on that
 // node's shard relations (cluster.h). Errors come back as they would have
 // been raised here.

@@ -5,6 +5,7 @@
 #include "accounts.h"
 #include "across_shards.h"
 #include "args.h"
+#include "clock.h"
 #include "cluster.h"
 #include "errors.h"
 #include "guard.h"
@@ -38,7 +39,7 @@ spi::Statement due_renewals{
 // Adds the ids a due-work query returns to `ids`.
 void collect(spi::Statement &query, int max, std::optional<std::string_view> tenant, List **ids) {
     uint64 n = spi::run(query, spi::Params()
-                                   .add(TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()))
+                                   .add(TimestampTzGetDatum(clock::now()))
                                    .add(Int32GetDatum(max))
                                    .add_text(tenant));
     for (uint64 i = 0; i < n; i++) *ids = lappend(*ids, const_cast<char *>(args::cstr(spi::row(i).string(1))));

@@ -14,6 +14,17 @@ const char *event_name(TriggerEvent event) {
     return "INSERT";
 }
 
+// The table's name; on Citus, that of the table a shard belongs to
+// (<table>_<shard id>), as the caller wrote it.
+const char *table_name(Relation rel) {
+    const char *name = RelationGetRelationName(rel);
+    const char *underscore = strrchr(name, '_');
+    if (!underscore || underscore[1] == '\0' || strspn(underscore + 1, "0123456789") != strlen(underscore + 1))
+        return name;
+    const char *table = pnstrdup(name, underscore - name);
+    return OidIsValid(get_relname_relid(table, RelationGetNamespace(rel))) ? table : name;
+}
+
 TriggerData *trigger_data(FunctionCallInfo fcinfo) {
     if (!CALLED_AS_TRIGGER(fcinfo))
         fail(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
@@ -29,7 +40,7 @@ TriggerData *trigger_data(FunctionCallInfo fcinfo) {
 CREDITS_FUNCTION(credits_refuse_direct_write) {
     TriggerData *trigger = trigger_data(fcinfo);
     fail(sqlstate::write_refused,
-         format("%s on %s is not allowed", event_name(trigger->tg_event), RelationGetRelationName(trigger->tg_relation)),
+         format("%s on %s is not allowed", event_name(trigger->tg_event), table_name(trigger->tg_relation)),
          "Balances move only through the ledger, so these tables change only through credits functions.",
          "Use credits_credit, credits_debit or credits_update_account.");
 }
@@ -38,6 +49,6 @@ CREDITS_FUNCTION(credits_refuse_direct_write) {
 CREDITS_FUNCTION(credits_refuse_ledger_change) {
     TriggerData *trigger = trigger_data(fcinfo);
     fail(sqlstate::write_refused,
-         format("%s on %s is not allowed", event_name(trigger->tg_event), RelationGetRelationName(trigger->tg_relation)),
+         format("%s on %s is not allowed", event_name(trigger->tg_event), table_name(trigger->tg_relation)),
          "Ledger entries are append-only.", "Correct a mistake with a new entry, such as a credit or a debit.");
 }
