@@ -93,9 +93,10 @@ SELECT name, email, metadata, overdraft_limit, status FROM credits_get_account('
 SELECT credits_account_key('default', 'user_1') AS default_key, credits_account_key('acme', 'user_1') AS acme_key,
        credits_account_key('', '') AS empty_key, credits_account_key('a', '') <> credits_account_key('', 'a') AS apart;
 SELECT credits_account_key(NULL, 'user_1') IS NULL AS strict;
-SELECT a.account_key = credits_account_key(a.tenant, a.external_id) AS keyed,
-       (SELECT count(DISTINCT right(x, 6)) FROM (SELECT a.id UNION ALL SELECT transaction_id FROM credits_entry
-                                                 WHERE account_id = a.id) ids(x)) AS suffixes
-  FROM credits_account a WHERE a.external_id = 'user_1';
+SELECT account_key = credits_account_key(tenant, external_id) AS keyed FROM credits_account
+ WHERE external_id = 'user_1';
+SELECT count(DISTINCT right(x, 6)) AS suffixes
+  FROM (SELECT id FROM credits_accounts WHERE external_id = 'user_1'
+        UNION ALL SELECT transaction_id FROM credits_entries WHERE external_id = 'user_1') ids(x);
 
 DROP EXTENSION credits;

@@ -7,8 +7,22 @@
 
 namespace credits {
 
-// credits_transfer() between accounts whose shards differ: a leg on each.
+// credits_transfer() between accounts whose shards differ: a side on each.
 Datum transfer_across_shards(FunctionCallInfo fcinfo, int32 from_key, int32 to_key);
+
+// The two sides of such a transfer, given credits_transfer()'s arguments
+// (from_account, to_account, amount, description, reference,
+// idempotency_key, metadata): the entries each side reports, as
+// credits_transaction rows.
+struct TransferSides {
+    static constexpr int columns = 12;
+    Datum source[columns];
+    bool source_null[columns];
+    Datum destination[columns];
+    bool destination_null[columns];
+};
+TransferSides transfer_sides(FunctionCallInfo fcinfo, const Datum *args, const bool *nulls, int32 from_key,
+                             int32 to_key);
 
 // credits_reverse(): on the transaction's shard, or a leg on each of the two
 // shards of a transfer.

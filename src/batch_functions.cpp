@@ -387,18 +387,25 @@ CREDITS_FUNCTION(credits_apply) {
 
 namespace {
 
-// The shard an operation goes to, read from its fields alone (a malformed
-// operation goes anywhere: it fails there in its turn). -1: a transfer
-// between two shards, which a batch cannot hold.
-int group_of_operation(FunctionCallInfo fcinfo, JsonbValue element) {
+// Where an operation runs: a shard group, read from its fields alone (a
+// malformed operation goes anywhere: it fails there in its turn), or, for
+// a transfer between two shards, on both (group -1).
+struct Placement {
+    int group;
+    int32 from_key, to_key;
+    ops::Request transfer;
+};
+
+Placement placement_of(FunctionCallInfo fcinfo, JsonbValue element) {
+    Placement p{0, 0, 0, {}};
     std::optional<std::string_view> first, second;
     bool by_id = false;
     try {
-        if (element.type != jbvBinary || !JsonContainerIsObject(element.val.binary.data)) return 0;
+        if (element.type != jbvBinary || !JsonContainerIsObject(element.val.binary.data)) return p;
         Object o(element.val.binary.data);
         auto op = o.string(f_op, 32);
         auto kind = op ? ops::parse_kind(*op) : std::nullopt;
-        if (!kind) return 0;
+        if (!kind) return p;
         switch (*kind) {
             case ops::Kind::Confirm:
             case ops::Kind::Cancel: first = o.string(f_reservation, args::max_key_length); by_id = true; break;
@@ -410,20 +417,30 @@ int group_of_operation(FunctionCallInfo fcinfo, JsonbValue element) {
             default: first = o.string(f_account, args::max_key_length); break;
         }
     } catch (const Error &) {
-        return 0;
+        return p;
     }
-    int group = cluster::group_of(by_id ? routing::id_key_of(fcinfo, first) : routing::account_key_of(fcinfo, first));
-    if (second && cluster::group_of(routing::account_key_of(fcinfo, *second)) != group) return -1;
-    return group;
+    p.from_key = by_id ? routing::id_key_of(fcinfo, first) : routing::account_key_of(fcinfo, first);
+    p.group = cluster::group_of(p.from_key);
+    if (!second) return p;
+    p.to_key = routing::account_key_of(fcinfo, *second);
+    if (cluster::group_of(p.to_key) == p.group) return p;
+    try {
+        p.transfer = parse(element);  // a transfer that does not read fails on its source's shard
+        p.group = -1;
+    } catch (const Error &) {
+    }
+    return p;
 }
 
-const char *const across_shards_message = "a batch cannot hold a transfer between accounts on different shards";
-const char *const across_shards_hint = "Make that transfer with credits_transfer().";
-
-// Replaces "credits_apply operation <i>" in an error's context by the
-// operation's index in the whole batch.
+// Replaces the operation's index in an error's context ("credits_apply
+// operation <i>", from a part of the batch, or none) by its index in the
+// whole batch.
 void renumber_operation(ErrorData *error, const int *indexes, int count) {
     const char *prefix = "credits_apply operation ";
+    if (count == 1 && !error->context) {
+        error->context = psprintf("%s%d", prefix, indexes[0]);
+        return;
+    }
     if (!error->context || strncmp(error->context, prefix, strlen(prefix)) != 0) return;
     int i = atoi(error->context + strlen(prefix));
     if (i >= 0 && i < count) error->context = psprintf("%s%d", prefix, indexes[i]);
@@ -449,33 +466,92 @@ void apply_part(FunctionCallInfo fcinfo, int group, std::string_view tenant, Dat
     PG_END_TRY();
 }
 
+// credits_transfer()'s arguments for a batch's transfer.
+void transfer_arguments(const ops::Request &r, Datum *args, bool *nulls) {
+    auto text = [](std::optional<std::string_view> s, Datum *d, bool *isnull) {
+        *isnull = !s;
+        if (s) *d = tables::text_datum(*s);
+    };
+    text(r.account, &args[0], &nulls[0]);
+    text(r.to_account, &args[1], &nulls[1]);
+    args[2] = units_to_numeric(r.amount->digits, r.amount->decimals);
+    nulls[2] = false;
+    text(r.description, &args[3], &nulls[3]);
+    text(r.reference, &args[4], &nulls[4]);
+    text(r.idempotency_key, &args[5], &nulls[5]);
+    nulls[6] = !r.metadata;
+    if (r.metadata) args[6] = *r.metadata;
+}
+
+// A transfer between two shards, operation `index` of the batch: its row.
+// Atomic: its error is the batch's; otherwise it is its row.
+HeapTuple transfer_in_batch(FunctionCallInfo fcinfo, const Placement &p, int index, bool atomic, TupleDesc desc) {
+    Datum args[7];
+    bool nulls[7];
+    transfer_arguments(p.transfer, args, nulls);
+    TransferSides sides;
+    Datum values[8];
+    bool isnull[8] = {false, false, true, true, true, true, true, true};
+    values[0] = Int32GetDatum(index);
+    if (atomic) {
+        MemoryContext caller = CurrentMemoryContext;
+        PG_TRY();
+        {
+            sides = transfer_sides(fcinfo, args, nulls, p.from_key, p.to_key);
+        }
+        PG_CATCH();
+        {
+            MemoryContextSwitchTo(caller);
+            ErrorData *error = CopyErrorData();
+            FlushErrorState();
+            renumber_operation(error, &index, 1);
+            ReThrowError(error);
+        }
+        PG_END_TRY();
+    } else if (ErrorData *error = in_subtransaction([&] { sides = transfer_sides(fcinfo, args, nulls, p.from_key, p.to_key); })) {
+        values[1] = BoolGetDatum(false);
+        values[2] = PointerGetDatum(cstring_to_text(unpack_sql_state(error->sqlerrcode)));
+        values[3] = PointerGetDatum(cstring_to_text(error->message));
+        isnull[2] = isnull[3] = false;
+        return heap_form_tuple(desc, values, isnull);
+    }
+    values[1] = BoolGetDatum(true);
+    values[4] = sides.source[0];  // transaction_id, balance, available
+    values[6] = sides.source[5];
+    values[7] = sides.source[6];
+    isnull[4] = isnull[6] = isnull[7] = false;
+    return heap_form_tuple(desc, values, isnull);
+}
+
 }  // namespace
 
 namespace credits {
 
-// The operations of each shard, in their order, on its node; the shards in
-// the order of their first operation. Atomic: the first shard with a failure
-// raises it (all of it is rolled back).
+// In the batch's order: between two transfers across shards (which run a
+// side on each), the operations of each shard together on its node (in
+// their order; shards in the order of their first operation: operations on
+// different shards touch different accounts). Atomic: the first part to
+// fail raises its error (all of it is rolled back).
 Datum apply_across_shards(FunctionCallInfo fcinfo) {
     Jsonb *json = ops_arg(fcinfo);
     bool atomic = !args::given(fcinfo, 1) || PG_GETARG_BOOL(1);
     int count = JB_ROOT_COUNT(json);
     std::string_view tenant = tenants::current();
-    auto *groups = static_cast<int *>(palloc(sizeof(int) * (count + 1)));
-    List *order = NIL;  // the groups, by first operation
+    auto *placements = static_cast<Placement *>(palloc(sizeof(Placement) * (count + 1)));
+    List *groups = NIL;
+    bool across = false;
     for (int i = 0; i < count; i++) {
-        groups[i] = group_of_operation(fcinfo, *getIthJsonbValueFromContainer(&json->root, i));
-        if (groups[i] < 0 && atomic)
-            raise(Error{ERRCODE_FEATURE_NOT_SUPPORTED, across_shards_message, nullptr, across_shards_hint,
-                        format("credits_apply operation %d", i)});
-        if (groups[i] >= 0 && !list_member_int(order, groups[i])) order = lappend_int(order, groups[i]);
+        placements[i] = placement_of(fcinfo, *getIthJsonbValueFromContainer(&json->root, i));
+        across = across || placements[i].group < 0;
+        if (placements[i].group >= 0 && !list_member_int(groups, placements[i].group))
+            groups = lappend_int(groups, placements[i].group);
     }
 
     routing::Arguments given = routing::arguments_of(fcinfo);
-    spi::begin(fcinfo);
-    if (list_length(order) <= 1 && !(count > 0 && groups[0] < 0)) {
-        int group = order ? linitial_int(order) : 0;
-        routing::call_twin(fcinfo, "credits_apply", cluster::key_in_group(group), tenant, given.values, given.nulls);
+    if (!across && list_length(groups) <= 1) {
+        spi::begin(fcinfo);
+        routing::call_twin(fcinfo, "credits_apply", cluster::key_in_group(groups ? linitial_int(groups) : 0), tenant,
+                           given.values, given.nulls);
         Datum result = routing::forwarded_result(fcinfo);
         spi::end();
         return result;
@@ -483,46 +559,47 @@ Datum apply_across_shards(FunctionCallInfo fcinfo) {
 
     InitMaterializedSRF(fcinfo, 0);
     auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-    auto *rows = static_cast<HeapTuple *>(palloc0(sizeof(HeapTuple) * (count + 1)));
     auto *indexes = static_cast<int *>(palloc(sizeof(int) * (count + 1)));
-    ListCell *cell;
-    foreach (cell, order) {
-        int group = lfirst_int(cell);
-        JsonbParseState *state = nullptr;
-        pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
-        int n = 0;
-        for (int i = 0; i < count; i++) {
-            if (groups[i] != group) continue;
-            JsonbValue *element = getIthJsonbValueFromContainer(&json->root, i);
-            pushJsonbValue(&state, WJB_ELEM, element);
-            indexes[n++] = i;
+    auto *rows = static_cast<HeapTuple *>(palloc0(sizeof(HeapTuple) * (count + 1)));  // by index
+    for (int start = 0; start < count;) {
+        int end = start;
+        while (end < count && placements[end].group >= 0) end++;
+        // Operations start..end-1, each shard's together.
+        List *order = NIL;
+        for (int i = start; i < end; i++)
+            if (!list_member_int(order, placements[i].group)) order = lappend_int(order, placements[i].group);
+        ListCell *cell;
+        foreach (cell, order) {
+            int group = lfirst_int(cell);
+            JsonbParseState *state = nullptr;
+            pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
+            int n = 0;
+            for (int i = start; i < end; i++) {
+                if (placements[i].group != group) continue;
+                pushJsonbValue(&state, WJB_ELEM, getIthJsonbValueFromContainer(&json->root, i));
+                indexes[n++] = i;
+            }
+            Datum part[] = {JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_ARRAY, nullptr))),
+                            BoolGetDatum(atomic)};
+            spi::begin(fcinfo);
+            apply_part(fcinfo, group, tenant, part, indexes, n);
+            MemoryContext old = MemoryContextSwitchTo(spi::caller_context());
+            for (uint64 r = 0; r < SPI_processed; r++) {
+                Datum values[8];
+                bool isnull[8];
+                heap_deform_tuple(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, values, isnull);
+                int index = indexes[DatumGetInt32(values[0])];
+                values[0] = Int32GetDatum(index);
+                rows[index] = heap_form_tuple(rsinfo->setDesc, values, isnull);
+            }
+            MemoryContextSwitchTo(old);
+            spi::end();
         }
-        Datum part[] = {JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_ARRAY, nullptr))),
-                        BoolGetDatum(atomic)};
-        apply_part(fcinfo, group, tenant, part, indexes, n);
-        MemoryContext old = MemoryContextSwitchTo(spi::caller_context());
-        for (uint64 r = 0; r < SPI_processed; r++) {
-            Datum values[8];
-            bool isnull[8];
-            heap_deform_tuple(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, values, isnull);
-            int index = indexes[DatumGetInt32(values[0])];
-            values[0] = Int32GetDatum(index);
-            rows[index] = heap_form_tuple(rsinfo->setDesc, values, isnull);
-        }
-        MemoryContextSwitchTo(old);
+        if (end < count) rows[end] = transfer_in_batch(fcinfo, placements[end], end, atomic, rsinfo->setDesc);
+        start = end + 1;
     }
-    for (int i = 0; i < count; i++) {
-        if (rows[i]) {
-            tuplestore_puttuple(rsinfo->setResult, rows[i]);
-            continue;
-        }
-        Datum values[8] = {Int32GetDatum(i), BoolGetDatum(false),
-                           PointerGetDatum(cstring_to_text(unpack_sql_state(ERRCODE_FEATURE_NOT_SUPPORTED))),
-                           PointerGetDatum(cstring_to_text(across_shards_message))};
-        bool nulls[8] = {false, false, false, false, true, true, true, true};
-        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-    }
-    spi::end();
+    for (int i = 0; i < count; i++)
+        if (rows[i]) tuplestore_puttuple(rsinfo->setResult, rows[i]);
     return (Datum)0;
 }
 

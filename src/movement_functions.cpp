@@ -252,56 +252,62 @@ CREDITS_FUNCTION(credits_reverse_in) {
 
 namespace credits {
 
-Datum transfer_across_shards(FunctionCallInfo fcinfo, int32 from_key, int32 to_key) {
-    ops::Request r = transfer_request(fcinfo);  // the argument errors a call on one node gives, first
+TransferSides transfer_sides(FunctionCallInfo fcinfo, const Datum *args, const bool *nulls, int32 from_key,
+                             int32 to_key) {
     std::string_view tenant = tenants::current();
-    routing::Arguments given = routing::arguments_of(fcinfo);
+    TransferSides sides;
     spi::begin(fcinfo);
-
-    Datum party_args[] = {text_of(r.to_account)};
+    // What the source's side checks of the destination (none: no such account).
+    Datum party_args[] = {args[1]};
     bool party_nulls[] = {false};
     routing::call_twin(fcinfo, "credits_transfer_party", to_key, tenant, party_args, party_nulls);
     bool found = SPI_processed == 1;
     Datum out_args[13];
     bool out_nulls[13] = {};
-    out_args[0] = given.values[0];
-    out_args[1] = given.values[1];
+    out_args[0] = args[0];
+    out_args[1] = args[1];
     for (int i = 0; i < 5; i++) {
         out_nulls[2 + i] = !found;
         if (found) out_args[2 + i] = spi::keep(spi::row(0).datum(i + 1), SPI_gettypeid(SPI_tuptable->tupdesc, i + 1));
     }
     for (int i = 2; i < 7; i++) {
-        out_args[i + 5] = given.values[i];
-        out_nulls[i + 5] = given.nulls[i];
+        out_args[i + 5] = args[i];
+        out_nulls[i + 5] = nulls[i];
     }
     ids::Id transaction_id = ids::make("txn_", from_key);
     out_args[12] = text_of(transaction_id.view());
 
+    auto keep_row = [](Datum *values, bool *isnull) {
+        for (int i = 0; i < SPI_tuptable->tupdesc->natts && i < TransferSides::columns; i++) {
+            values[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull[i]);
+            if (!isnull[i]) values[i] = spi::keep(values[i], SPI_gettypeid(SPI_tuptable->tupdesc, i + 1));
+        }
+    };
     routing::call_twin(fcinfo, "credits_transfer_out", from_key, tenant, out_args, out_nulls);
-    // (transaction_id, account_id, external_id, type, amount, balance,
-    // available, description, reference, idempotency_key, metadata, created_at)
-    Datum out[12];
-    bool out_null[12];
-    for (int i = 0; i < 12; i++) {
-        out[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &out_null[i]);
-        if (!out_null[i]) out[i] = spi::keep(out[i], SPI_gettypeid(SPI_tuptable->tupdesc, i + 1));
-    }
-
-    Datum in_args[] = {out_args[2], out[1], given.values[2], given.values[3], given.values[4], given.values[6], out[0]};
-    bool in_nulls[] = {false, false, false, given.nulls[3], given.nulls[4], given.nulls[6], false};
+    keep_row(sides.source, sides.source_null);
+    // The destination's side, in the transaction the source's side reports
+    // (the original one, for a replay).
+    Datum in_args[] = {out_args[2], sides.source[1], args[2], args[3], args[4], args[6], sides.source[0]};
+    bool in_nulls[] = {false, false, false, nulls[3], nulls[4], nulls[6], false};
     routing::call_twin(fcinfo, "credits_transfer_in", to_key, tenant, in_args, in_nulls);
-    spi::Row in = spi::row(0);
-
-    TupleDesc desc = results::result_desc(fcinfo);
-    Datum values[15] = {out[0], out[1], out[2], in.datum(2), in.datum(3), out[4], out[5], out[6], in.datum(6),
-                        in.datum(7), out[7], out[8], out[9], out[10], out[11]};
-    bool nulls[15] = {false, false, false, false, false, false, false, false, false, false,
-                      out_null[7], out_null[8], out_null[9], out_null[10], false};
-    MemoryContext old = MemoryContextSwitchTo(spi::caller_context());
-    Datum result = results::composite(desc, values, nulls);
-    MemoryContextSwitchTo(old);
+    keep_row(sides.destination, sides.destination_null);
     spi::end();
-    return result;
+    return sides;
+}
+
+Datum transfer_across_shards(FunctionCallInfo fcinfo, int32 from_key, int32 to_key) {
+    transfer_request(fcinfo);  // the argument errors a call on one node gives, first
+    routing::Arguments given = routing::arguments_of(fcinfo);
+    TransferSides t = transfer_sides(fcinfo, given.values, given.nulls, from_key, to_key);
+    // credits_transaction: transaction_id, account_id, external_id, type,
+    // amount, balance, available, description, reference, idempotency_key,
+    // metadata, created_at.
+    Datum values[15] = {t.source[0],      t.source[1],      t.source[2],      t.destination[1], t.destination[2],
+                        t.source[4],      t.source[5],      t.source[6],      t.destination[5], t.destination[6],
+                        t.source[7],      t.source[8],      t.source[9],      t.source[10],     t.source[11]};
+    bool nulls[15] = {false, false, false, false, false, false, false, false, false, false,
+                      t.source_null[7], t.source_null[8], t.source_null[9], t.source_null[10], false};
+    return results::composite(results::result_desc(fcinfo), values, nulls);
 }
 
 Datum reverse_where_it_belongs(FunctionCallInfo fcinfo, FunctionBody body, int32 key) {

@@ -1,0 +1,2 @@
+\set n random(1, 40)
+SELECT load_debit('load_' || :n);
