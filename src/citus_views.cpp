@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "guard.h"
 #include "results.h"
+#include "routing.h"
 #include "spi.h"
 #include "tables.h"
 
@@ -81,7 +82,21 @@ CREDITS_FUNCTION(credits_view_rows) {
     spi::begin(fcinfo);
     const char *sql = psprintf("SELECT * FROM %s.%s%s", quote_identifier(get_namespace_name(schema)), view,
                                citus_views::suffix);
-    if (SPI_execute(sql, true, 0) != SPI_OK_SELECT) elog(ERROR, "credits: \"%s\" failed", sql);
+    MemoryContext caller = CurrentMemoryContext;
+    PG_TRY();
+    {
+        if (SPI_execute(sql, true, 0) != SPI_OK_SELECT) elog(ERROR, "credits: \"%s\" failed", sql);
+    }
+    PG_CATCH();
+    {
+        // As the view itself would raise it.
+        MemoryContextSwitchTo(caller);
+        ErrorData *error = CopyErrorData();
+        FlushErrorState();
+        error->context = routing::without_forwarding(error->context);
+        ReThrowError(error);
+    }
+    PG_END_TRY();
     results::materialize_rows(fcinfo);
     spi::end();
     return (Datum)0;

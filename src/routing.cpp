@@ -2,6 +2,7 @@
 
 #include "accounts.h"
 #include "across_shards.h"
+#include "citus_views.h"
 #include "clock.h"
 #include "cluster.h"
 #include "ids.h"
@@ -234,13 +235,17 @@ Twin &twin_of(FunctionCallInfo fcinfo, const char *function) {
 }
 
 // Whether a line of an error's context is about the forwarding itself:
-// Citus's note of the node, our statement calling the twin.
+// Citus's note of the node, our statement calling the twin (or reading a
+// view's rows as the owner, citus_views.h).
 bool about_forwarding(std::string_view line) {
+    bool ours = line.find(twin_suffix) != std::string_view::npos ||
+                line.find(citus_views::suffix) != std::string_view::npos;
     return line.rfind("while executing command on", 0) == 0 ||
-           (line.rfind("SQL statement \"SELECT * FROM ", 0) == 0 && line.find(twin_suffix) != std::string_view::npos);
+           (line.rfind("SQL statement \"SELECT * FROM ", 0) == 0 && ours);
 }
 
-// The error's context as the caller would have got it had the call run here.
+}  // namespace
+
 char *without_forwarding(const char *context) {
     if (!context) return nullptr;
     StringInfoData kept;
@@ -254,6 +259,8 @@ char *without_forwarding(const char *context) {
     }
     return kept.len ? kept.data : nullptr;
 }
+
+namespace {
 
 // Runs the call on the shard of `key`: here if it is local, else through
 // its twin on the node that holds it.

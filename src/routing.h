@@ -53,6 +53,10 @@ void call_twin(FunctionCallInfo fcinfo, const char *function, int32 key, std::op
 // value). Call before spi::end().
 Datum forwarded_result(FunctionCallInfo fcinfo);
 
+// An error's context as the caller would have got it had the call run on
+// this node: without the lines about forwarding it.
+char *without_forwarding(const char *context);
+
 // The arguments the calling function got, to pass on.
 struct Arguments {
     Datum values[FUNC_MAX_ARGS];

@@ -10,12 +10,13 @@ set -eu
 cd "$(dirname "$0")/../.."
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 suites=${CITUS_REGRESS:-accounts credit_debit idempotency ledger tenants reservations transfers reversals \
-lifecycle batch grants plans}
+lifecycle batch grants plans citus}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -R sql expected "$work/"
 cp test/citus/setup.sql "$work/sql/include/setup.sql"
+cp test/citus/sql/*.sql "$work/sql/"  # what only Citus has
 # An error raised on a worker by a statement Citus ran there (not a credits
 # call: those come back as if raised here) gains a line naming the node:
 # pg_regress runs this psql, which drops it.
