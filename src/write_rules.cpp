@@ -53,9 +53,10 @@ struct Check {
 };
 
 // Everything about one table, built once per backend and rebuilt after any
-// relcache invalidation of the table or its indexes.
+// relcache invalidation of the table or its indexes. (On Citus, one per
+// shard relation the backend has written.)
 struct TableRules {
-    Oid relid;
+    Oid relid;  // the hash key
     bool stale;
     const char *unsupported;  // why credits cannot write it, or nullptr
     bool use_executor;        // for index entries
@@ -76,17 +77,21 @@ struct TableRules {
     ResultRelInfo *result;
     MemoryContext context;    // all of the above
 };
-TableRules cache[static_cast<int>(TableId::count)];
+HTAB *cache = nullptr;  // relid -> TableRules
+TableRules *in_use[static_cast<int>(TableId::count)];  // by the current call, per table
 MemoryContext cache_context = nullptr;
 ExprContext *predicate_context = nullptr;
 
 void on_relcache_invalidation(Datum, Oid relid) {
     // Only flag it: this can run in the middle of a write that is still using
     // the rules (e.g. from index_open), which must not see them freed.
-    for (TableRules &r : cache) {
-        bool hit = relid == InvalidOid || relid == r.relid;
-        for (int i = 0; i < r.nindexes && !hit; i++) hit = r.indexes[i].oid == relid;
-        if (hit) r.stale = true;
+    if (!cache) return;
+    HASH_SEQ_STATUS scan;
+    hash_seq_init(&scan, cache);
+    while (auto *r = static_cast<TableRules *>(hash_seq_search(&scan))) {
+        bool hit = relid == InvalidOid || relid == r->relid;
+        for (int i = 0; i < r->nindexes && !hit; i++) hit = r->indexes[i].oid == relid;
+        if (hit) r->stale = true;
     }
 }
 
@@ -164,13 +169,6 @@ void build_constraints(TableRules &r, Relation rel) {
 }
 
 void build(TableRules &r, Relation rel) {
-    if (!cache_context) {
-        cache_context = AllocSetContextCreate(CacheMemoryContext, "credits write rules", ALLOCSET_SMALL_SIZES);
-        MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-        predicate_context = CreateStandaloneExprContext();
-        MemoryContextSwitchTo(old);
-        CacheRegisterRelcacheCallback(on_relcache_invalidation, 0);
-    }
     if (r.estate) FreeExecutorState(r.estate);
     if (r.context) MemoryContextDelete(r.context);
     r = TableRules{};
@@ -190,11 +188,33 @@ void build(TableRules &r, Relation rel) {
 }
 
 TableRules &rules_of(Session &s, TableId id) {
-    TableRules &r = cache[static_cast<int>(id)];
+    if (!cache) {
+        cache_context = AllocSetContextCreate(CacheMemoryContext, "credits write rules", ALLOCSET_SMALL_SIZES);
+        MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+        predicate_context = CreateStandaloneExprContext();
+        MemoryContextSwitchTo(old);
+        HASHCTL ctl{};
+        ctl.keysize = sizeof(Oid);
+        ctl.entrysize = sizeof(TableRules);
+        ctl.hcxt = cache_context;
+        cache = hash_create("credits write rules", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+        CacheRegisterRelcacheCallback(on_relcache_invalidation, 0);
+    }
     Relation rel = tables::rel(s, id);
-    if (r.stale || r.relid != RelationGetRelid(rel)) build(r, rel);
-    r.result->ri_RelationDesc = rel;  // the relcache entry this call has open
-    return r;
+    Oid relid = RelationGetRelid(rel);
+    TableRules *r = in_use[static_cast<int>(id)];
+    if (!r || r->relid != relid) {
+        bool found;
+        r = static_cast<TableRules *>(hash_search(cache, &relid, HASH_ENTER, &found));
+        if (!found) {
+            *r = TableRules{};
+            r->stale = true;
+        }
+        in_use[static_cast<int>(id)] = r;
+    }
+    if (r->stale) build(*r, rel);
+    r->result->ri_RelationDesc = rel;  // the relcache entry this call has open
+    return *r;
 }
 
 void insert_with_executor(Session &s, Table &t, TupleTableSlot *slot) {
@@ -320,8 +340,8 @@ void check_new_row(Session &s, TableId id, TupleTableSlot *slot, const Values &v
 }
 
 void finish_row(TableId id) {
-    TableRules &r = cache[static_cast<int>(id)];
-    if (r.estate) ResetPerTupleExprContext(r.estate);
+    TableRules *r = in_use[static_cast<int>(id)];
+    if (r && r->estate) ResetPerTupleExprContext(r->estate);
 }
 
 void before_update(Session &s, TableId id) {
