@@ -91,6 +91,29 @@ SELECT status FROM credits_freeze('c7', 'test');
 SELECT status FROM credits_unfreeze('c7');
 SELECT count(*) AS changes, count(DISTINCT id) AS ids FROM credits_status_history WHERE external_id = 'c7';
 
+-- The coordinator's scheduler does the due work of every shard, each on its
+-- node: a hold lapses and is written down with no call.
+\set ECHO none
+SELECT format('ALTER SYSTEM SET credits.scheduler_database = %L', current_database()) \gexec
+\set ECHO all
+ALTER SYSTEM SET credits.scheduler_interval = 1;
+SELECT pg_reload_conf();
+SELECT count(*) AS held FROM generate_series(8, 11) i,
+       LATERAL credits_reserve('c' || i, 1, expires_in => '1 second') r;
+-- (The scheduler starts again in the database it is given, within seconds.)
+DO $$
+BEGIN
+    FOR i IN 1..60 LOOP
+        PERFORM FROM credits_reservation WHERE status = 'pending' LIMIT 1;
+        EXIT WHEN NOT FOUND;
+        PERFORM pg_sleep(0.5);
+    END LOOP;
+END $$;
+SELECT status, count(*) FROM credits_reservation GROUP BY status;
+ALTER SYSTEM RESET credits.scheduler_database;
+ALTER SYSTEM RESET credits.scheduler_interval;
+SELECT pg_reload_conf();
+
 -- No shell holds a row.
 SELECT n.nodeport > 0 AS node, r.result AS shell_rows FROM run_command_on_all_nodes($$
     SELECT sum(pg_catalog.pg_relation_size(c.oid)) FROM pg_catalog.pg_depend d
