@@ -31,6 +31,7 @@ SOURCES = \
 	src/ops.cpp \
 	src/plan_functions.cpp \
 	src/plans.cpp \
+	src/pricing.cpp \
 	src/reservation_functions.cpp \
 	src/reservations.cpp \
 	src/results.cpp \
@@ -43,6 +44,8 @@ SOURCES = \
 	src/tenants.cpp \
 	src/transfers.cpp \
 	src/triggers.cpp \
+	src/usage.cpp \
+	src/usage_functions.cpp \
 	src/verify.cpp \
 	src/worker.cpp \
 	src/write_rules.cpp
@@ -54,7 +57,8 @@ DATA = \
 	credits--0.2.0--0.3.0.sql \
 	credits--0.3.0--0.4.0.sql \
 	credits--0.4.0--0.5.0.sql \
-	credits--0.5.0--0.6.0.sql
+	credits--0.5.0--0.6.0.sql \
+	credits--0.6.0--0.7.0.sql
 
 REGRESS = accounts credit_debit idempotency ledger tenants verify reservations transfers reversals lifecycle batch \
 	grants plans upgrade toast write_contract bindings access bad_input planted

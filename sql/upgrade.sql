@@ -120,6 +120,22 @@ SELECT t.relname, count(*) AS rows, bool_and(t.key = a.account_key) AS right_key
  GROUP BY t.relname ORDER BY 1;
 SELECT attrelid::regclass AS relation, attnotnull FROM pg_attribute
  WHERE attname = 'account_key' AND attrelid::regclass::text LIKE 'credits\_%' ORDER BY 1;
+
+-- 0.6.0 to 0.7.0: usage metering. A role that holds an access set gets what
+-- the set now includes; upgraded accounts record usage.
+SELECT count(*) > 0 AS granted FROM credits_grant_access('credits_upgrade_app', 'app');
+ALTER EXTENSION credits UPDATE TO '0.7.0';
+SELECT has_function_privilege('credits_upgrade_app', 'credits_charge(text, text, text, bigint, bigint, bigint, bigint,'
+                              ' bigint, numeric, integer, text, text, text, text, boolean, text, text, jsonb,'
+                              ' timestamptz, text)', 'EXECUTE') AS charge,
+       has_function_privilege('credits_upgrade_app', 'credits_usage_summary(text, text, timestamptz, timestamptz,'
+                              ' text[], text, text, text)', 'EXECUTE') AS summary,
+       has_function_privilege('credits_upgrade_app', 'credits_set_price(text, text, numeric, numeric, numeric, numeric,'
+                              ' numeric, numeric, numeric, integer, text, timestamptz, text, jsonb)', 'EXECUTE')
+           AS set_price,
+       has_table_privilege('credits_upgrade_app', 'credits_usage', 'SELECT') AS usage_view;
+SELECT model, requests, balance FROM credits_record_usage('kept', 'gpt-4o', input_tokens => 10);
+SELECT model, total_requests, input_tokens FROM credits_usage_summary('kept', group_by => '{model}');
 SELECT * FROM credits_verify(all_tenants => true);
 
 -- The upgraded accounts keep working: the hold settles from the grant, and
@@ -133,4 +149,5 @@ SELECT external_id, balance FROM credits_credit('kept', 4);
 RESET credits.tenant;
 SELECT * FROM credits_verify(all_tenants => true);
 DROP EXTENSION credits;
+DROP OWNED BY credits_upgrade_app;
 DROP ROLE credits_upgrade_app;

@@ -107,10 +107,12 @@ Account bring_up_to_date(tables::Session &s, Account a) {
     return a;
 }
 
-spi::Statement id_by_id{"SELECT id FROM @extschema@.credits_account WHERE id = $1 AND tenant = $2", 2, {TEXTOID, TEXTOID}};
+spi::Statement id_by_id{"SELECT id, account_key FROM @extschema@.credits_account WHERE id = $1 AND tenant = $2", 2,
+                        {TEXTOID, TEXTOID}};
 
-spi::Statement id_by_external_id{"SELECT id FROM @extschema@.credits_account WHERE tenant = $1 AND external_id = $2", 2,
-                                 {TEXTOID, TEXTOID}};
+spi::Statement id_by_external_id{
+    "SELECT id, account_key FROM @extschema@.credits_account WHERE tenant = $1 AND external_id = $2", 2,
+    {TEXTOID, TEXTOID}};
 
 }  // namespace
 
@@ -257,14 +259,16 @@ const char *resolve_account_id(tables::Session &s, std::string_view account) {
     return id;
 }
 
-const char *find_account_id(std::string_view account) {
+FoundAccount find_account(std::string_view account) {
     std::string_view tenant = tenants::current();
     uint64 found = ids::has_shape(account, "acc_")
                        ? spi::run(id_by_id, spi::Params().add_text(ids::canonical(account).view()).add_text(tenant))
                        : spi::run(id_by_external_id, spi::Params().add_text(tenant).add_text(account));
     if (found == 0) account_not_found(account);
-    return spi::keep_text(spi::row(0).string(1)).data();
+    return FoundAccount{spi::keep_text(spi::row(0).string(1)).data(), DatumGetInt32(spi::row(0).datum(2))};
 }
+
+const char *find_account_id(std::string_view account) { return find_account(account).id; }
 
 void require_status(const Account &a, bool allowed_when_frozen, const char *operation) {
     require_status(a.external_id, a.status, allowed_when_frozen, operation);

@@ -103,6 +103,12 @@ const char *resolve_account_id(tables::Session &s, std::string_view account);
 // The internal id of an account of the session's tenant, without locking
 // (through SPI, for the functions that read views).
 const char *find_account_id(std::string_view account);
+// The same with its account key (which ids made before 0.6.0 do not carry).
+struct FoundAccount {
+    const char *id;
+    int32 key;
+};
+FoundAccount find_account(std::string_view account);
 
 // CR007 unless the account allows the operation ("debits", "credits", ...).
 // Frozen accounts still take credits; closed ones take nothing.

@@ -37,4 +37,7 @@ Datum verify_everywhere(FunctionCallInfo fcinfo);
 // credits_run_due() and credits_expire_reservations(): on every shard.
 Datum run_due_everywhere(FunctionCallInfo fcinfo);
 
+// credits_prune_usage(): every shard's records, then the horizon.
+Datum prune_usage_everywhere(FunctionCallInfo fcinfo);
+
 }  // namespace credits

@@ -30,20 +30,31 @@ constexpr int max_operations = 100000;
 enum Field {
     f_op, f_account, f_amount, f_description, f_reference, f_idempotency_key, f_metadata, f_reason, f_expires_in,
     f_expires_at, f_reservation, f_on_excess, f_transaction, f_force, f_from_account, f_to_account, f_priority,
-    f_category, f_count
+    f_category, f_model, f_usage_type, f_endpoint, f_context, f_input_tokens, f_cached_input_tokens,
+    f_cache_write_tokens, f_output_tokens, f_reasoning_tokens, f_units, f_requests, f_success, f_cost,
+    f_occurred_at, f_count
 };
 constexpr const char *field_names[] = {
     "op",          "account",  "amount",       "description", "reference",   "idempotency_key",
     "metadata",    "reason",   "expires_in",   "expires_at",  "reservation", "on_excess",
-    "transaction", "force",    "from_account", "to_account",  "priority",    "category"};
+    "transaction", "force",    "from_account", "to_account",  "priority",    "category",
+    "model",       "usage_type", "endpoint",   "context",     "input_tokens", "cached_input_tokens",
+    "cache_write_tokens", "output_tokens", "reasoning_tokens", "units", "requests", "success", "cost",
+    "occurred_at"};
 static_assert(sizeof(field_names) / sizeof(field_names[0]) == f_count);
+static_assert(f_input_tokens + usage::bucket_count == f_units, "the token fields are in bucket order");
 
-constexpr uint32 bit(Field f) { return 1u << f; }
-constexpr uint32 movement_fields =
+constexpr uint64 bit(Field f) { return uint64{1} << f; }
+constexpr uint64 movement_fields =
     bit(f_account) | bit(f_amount) | bit(f_description) | bit(f_reference) | bit(f_idempotency_key) | bit(f_metadata);
+constexpr uint64 usage_fields = bit(f_account) | bit(f_model) | bit(f_usage_type) | bit(f_endpoint) |
+                                bit(f_context) | bit(f_input_tokens) | bit(f_cached_input_tokens) |
+                                bit(f_cache_write_tokens) | bit(f_output_tokens) | bit(f_reasoning_tokens) |
+                                bit(f_units) | bit(f_requests) | bit(f_success) | bit(f_reservation) |
+                                bit(f_description) | bit(f_metadata) | bit(f_occurred_at) | bit(f_idempotency_key);
 
 // The fields each op accepts besides "op", by ops::Kind.
-constexpr uint32 accepted[] = {
+constexpr uint64 accepted[] = {
     movement_fields | bit(f_expires_in) | bit(f_expires_at) | bit(f_priority) | bit(f_category),  // credit
     movement_fields,                                                                      // debit
     bit(f_account) | bit(f_amount) | bit(f_reason) | bit(f_idempotency_key),               // adjust
@@ -52,13 +63,15 @@ constexpr uint32 accepted[] = {
     bit(f_reservation),                                                                   // cancel
     bit(f_transaction) | bit(f_amount) | bit(f_reason) | bit(f_idempotency_key) | bit(f_force),    // reverse
     (movement_fields & ~bit(f_account)) | bit(f_from_account) | bit(f_to_account),        // transfer
+    usage_fields | bit(f_reference) | bit(f_on_excess),                                   // charge
+    usage_fields | bit(f_cost) | bit(f_transaction),                                      // record_usage
 };
 
 // One operation object, read in a single pass over its fields.
 struct Object {
     JsonbValue values[f_count];
-    uint32 present;  // non-null fields
-    uint32 named;    // every field named, null or not
+    uint64 present;  // non-null fields
+    uint64 named;    // every field named, null or not
 
     explicit Object(JsonbContainer *container) : present(0), named(0) {
         JsonbIterator *it = JsonbIteratorInit(container);
@@ -125,13 +138,26 @@ struct Object {
     }
 
     // A JSON number, or a string holding a plain decimal ("12.50").
-    std::optional<Decimal> amount(Sign sign) const {
-        const JsonbValue *v = get(f_amount);
+    std::optional<Decimal> decimal(Field f, Sign sign) const {
+        const JsonbValue *v = get(f);
         if (!v) return std::nullopt;
-        if (v->type == jbvNumeric) return read_decimal(NumericGetDatum(v->val.numeric), false, "amount", sign);
+        if (v->type == jbvNumeric) return read_decimal(NumericGetDatum(v->val.numeric), false, field_names[f], sign);
         if (v->type == jbvString)
-            return read_decimal_text(std::string_view(v->val.string.val, v->val.string.len), "amount", sign);
-        fail(sqlstate::invalid_amount, "amount must be a JSON number or a numeric string");
+            return read_decimal_text(std::string_view(v->val.string.val, v->val.string.len), field_names[f], sign);
+        fail(sqlstate::invalid_amount, format("%s must be a JSON number or a numeric string", field_names[f]));
+    }
+    std::optional<Decimal> amount(Sign sign) const { return decimal(f_amount, sign); }
+
+    // The same as a numeric, >= 0.
+    std::optional<Datum> quantity(Field f) const {
+        if (!decimal(f, Sign::NonNegative)) return std::nullopt;
+        const JsonbValue *v = get(f);
+        Datum n = v->type == jbvNumeric
+                      ? NumericGetDatum(v->val.numeric)
+                      : DirectFunctionCall3(numeric_in, CStringGetDatum(args::cstr({v->val.string.val,
+                                                                                    static_cast<size_t>(v->val.string.len)})),
+                                            ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+        return DirectFunctionCall1(numeric_trim_scale, n);
     }
 
     Decimal required_amount(Sign sign) const {
@@ -151,27 +177,33 @@ struct Object {
     }
 
     // A whole JSON number within int: 2.5 or -0.4 are refused, not rounded.
-    int integer(Field f) const {
+    int integer(Field f) const { return static_cast<int32>(whole(f, PG_INT32_MIN, PG_INT32_MAX)); }
+
+    int64 whole(Field f, int64 low, int64 high) const {
         const JsonbValue *v = get(f);
         if (!v) return 0;
-        bool bad = v->type != jbvNumeric;
+        bool bad = v->type != jbvNumeric || numeric_is_nan(v->val.numeric) || numeric_is_inf(v->val.numeric);
+        int64 value = 0;
         if (!bad) {
             const char *digits = numeric_normalize(v->val.numeric);
-            bad = strchr(digits, '.') != nullptr || numeric_is_nan(v->val.numeric) || numeric_is_inf(v->val.numeric);
+            char *end;
+            errno = 0;
+            value = strtoll(digits, &end, 10);
+            bad = *end != '\0' || errno == ERANGE;
         }
-        int32 value = bad ? 0 : numeric_int4_opt_error(v->val.numeric, &bad);
-        if (bad)
+        if (bad || value < low || value > high)
             fail(sqlstate::invalid_parameter, format("%s must be a whole number", field_names[f]),
-                 format("It must be an integer between %d and %d.", PG_INT32_MIN, PG_INT32_MAX));
+                 format("It must be an integer between " INT64_FORMAT " and " INT64_FORMAT ".", low, high));
         return value;
     }
 
-    bool boolean(Field f) const {
+    std::optional<bool> flag(Field f) const {
         const JsonbValue *v = get(f);
-        if (!v) return false;
+        if (!v) return std::nullopt;
         if (v->type != jbvBool) fail(sqlstate::invalid_parameter, format("%s must be true or false", field_names[f]));
         return v->val.boolean;
     }
+    bool boolean(Field f) const { return flag(f).value_or(false); }
 };
 
 // Runs a type's input function on text from the JSON in a subtransaction, so
@@ -210,6 +242,39 @@ std::optional<TimestampTz> expiry(const Object &o) {
     return args::expiry_after(DatumGetIntervalP(*span), "expires_in");
 }
 
+// The usage of a charge or record_usage operation.
+const usage::Usage *usage_of(const Object &o, ops::Kind kind) {
+    auto *u = static_cast<usage::Usage *>(palloc(sizeof(usage::Usage)));
+    *u = usage::defaults();
+    u->model = o.identifier(f_model);
+    u->usage_type = o.identifier(f_usage_type).value_or("text");
+    u->endpoint = o.identifier(f_endpoint);
+    u->context = o.identifier(f_context).value_or("customer");
+    for (int b = 0; b < usage::bucket_count; b++)
+        u->tokens[b] = o.whole(static_cast<Field>(f_input_tokens + b), PG_INT64_MIN, PG_INT64_MAX);
+    if (auto units = o.quantity(f_units)) u->units = *units;
+    if (o.get(f_requests)) u->requests = o.integer(f_requests);
+    u->success = o.flag(f_success).value_or(true);
+    u->reservation_id = o.identifier(f_reservation);
+    if (u->reservation_id && ids::has_shape(*u->reservation_id, "res_"))
+        u->reservation_id = args::cstr(ids::canonical(*u->reservation_id).view());
+    u->description = o.text(f_description);
+    u->metadata = o.metadata();
+    if (auto at = o.string(f_occurred_at, 64)) {
+        auto value = try_input(timestamptz_in, *at);
+        if (!value || TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(*value)))
+            fail(sqlstate::invalid_parameter, "occurred_at is not a timestamp",
+                 format("occurred_at is \"%s\".", args::shown(*at)));
+        u->occurred_at = DatumGetTimestampTz(*value);
+    }
+    u->idempotency_key = o.key();
+    if (kind == ops::Kind::RecordUsage) {
+        u->cost = o.quantity(f_cost);
+        u->transaction_id = o.identifier(f_transaction);
+    }
+    return u;
+}
+
 ops::Request parse(JsonbValue element) {
     if (element.type != jbvBinary || !JsonContainerIsObject(element.val.binary.data))
         fail(sqlstate::invalid_parameter, "each operation must be a JSON object");
@@ -219,10 +284,10 @@ ops::Request parse(JsonbValue element) {
     auto kind = ops::parse_kind(*op);
     if (!kind)
         fail(sqlstate::invalid_parameter, format("unknown op \"%s\"", args::shown(*op)),
-             "op is credit, debit, adjust, reserve, confirm, cancel, reverse or transfer.");
+             "op is credit, debit, adjust, reserve, confirm, cancel, reverse, transfer, charge or record_usage.");
     // Every field must be one this op knows, even a null one: a typo is an
     // error, not a default.
-    uint32 unknown = o.named & ~accepted[static_cast<int>(*kind)] & ~bit(f_op);
+    uint64 unknown = o.named & ~accepted[static_cast<int>(*kind)] & ~bit(f_op);
     for (int f = 0; f < f_count; f++)
         if (unknown & bit(static_cast<Field>(f)))
             fail(sqlstate::invalid_parameter, format("op %s takes no field \"%s\"", args::shown(*op), field_names[f]));
@@ -278,6 +343,17 @@ ops::Request parse(JsonbValue element) {
             r.idempotency_key = o.key();
             r.metadata = o.metadata();
             break;
+        case ops::Kind::Charge:
+        case ops::Kind::RecordUsage:
+            r.account = o.required(f_account);
+            r.usage = usage_of(o, *kind);
+            r.description = r.usage->description;
+            r.metadata = r.usage->metadata;
+            if (*kind == ops::Kind::Charge) {
+                r.reference = o.identifier(f_reference);
+                r.on_excess = on_excess_arg(o.string(f_on_excess, 32).value_or("allow"));
+            }
+            break;
     }
     return r;
 }
@@ -288,6 +364,7 @@ struct Outcome {
     Error error;
     ids::Id transaction_id;  // empty: none
     const char *reservation_id;
+    const char *usage_id;
     Units balance;
     Units available;
     int scale;
@@ -303,6 +380,7 @@ void record(void *context, int index, const ops::Result *result, const Error *er
     o.transaction_id.text[0] = '\0';
     if (result->has_posting) o.transaction_id = result->posting.transaction_id;
     o.reservation_id = result->hold.id;
+    o.usage_id = result->has_usage ? usage::id_of(result->usage) : nullptr;
     o.balance = result->balance;
     o.available = result->available;
     o.scale = result->account->scale;
@@ -357,8 +435,8 @@ CREDITS_FUNCTION(credits_apply) {
     auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     for (int i = 0; i < count; i++) {
         const Outcome &o = outcomes[i];
-        Datum values[8];
-        bool nulls[8] = {false, false, true, true, true, true, true, true};
+        Datum values[9];
+        bool nulls[9] = {false, false, true, true, true, true, true, true, true};
         values[0] = Int32GetDatum(i);
         values[1] = BoolGetDatum(o.ok);
         if (!o.ok) {
@@ -377,6 +455,10 @@ CREDITS_FUNCTION(credits_apply) {
             values[6] = units_to_numeric(o.balance, o.scale);
             values[7] = units_to_numeric(o.available, o.scale);
             nulls[6] = nulls[7] = false;
+            if (o.usage_id) {
+                values[8] = CStringGetTextDatum(o.usage_id);
+                nulls[8] = false;
+            }
         }
         results::put_row(rsinfo, values, nulls);
     }

@@ -16,13 +16,6 @@ namespace credits::cluster {
 
 namespace {
 
-constexpr const char *account_scoped_tables[] = {"credits_account", "credits_entry",        "credits_reservation",
-                                                 "credits_grant",   "credits_subscription", "credits_status_change"};
-constexpr const char *reference_tables[] = {"credits_plan", "credits_role_tenant", "credits_access_set",
-                                            "credits_legacy_id"};
-constexpr int account_table_count = sizeof(account_scoped_tables) / sizeof(account_scoped_tables[0]);
-constexpr int reference_table_count = sizeof(reference_tables) / sizeof(reference_tables[0]);
-
 // Citus's lock class for the metadata of colocated shards (resource_lock.h:
 // ADV_LOCKTAG_CLASS_CITUS_COLOCATED_SHARDS_METADATA).
 constexpr uint16 colocated_shards_metadata = 8;

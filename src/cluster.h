@@ -18,6 +18,16 @@
 
 namespace credits::cluster {
 
+// The extension's tables as Citus holds them: by account_key, colocated with
+// credits_account; or as reference tables, a copy on every node.
+inline constexpr const char *account_scoped_tables[] = {
+    "credits_account",       "credits_entry",        "credits_reservation",  "credits_grant",
+    "credits_subscription",  "credits_status_change", "credits_usage_record", "credits_usage_rollup"};
+inline constexpr const char *reference_tables[] = {"credits_plan", "credits_role_tenant", "credits_access_set",
+                                                   "credits_legacy_id", "credits_price", "credits_usage_horizon"};
+inline constexpr int account_table_count = sizeof(account_scoped_tables) / sizeof(account_scoped_tables[0]);
+inline constexpr int reference_table_count = sizeof(reference_tables) / sizeof(reference_tables[0]);
+
 enum class Mode {
     Single,         // no Citus in this database
     Undistributed,  // Citus, but credits_distribute() has not run

@@ -27,11 +27,6 @@ using namespace credits;
 
 namespace {
 
-constexpr const char *reference_tables[] = {"credits_plan", "credits_legacy_id", "credits_role_tenant",
-                                            "credits_access_set"};
-constexpr const char *account_tables[] = {"credits_account",      "credits_entry",        "credits_reservation",
-                                          "credits_grant",        "credits_subscription", "credits_status_change"};
-
 spi::Statement citus_installed{"SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')", 0, {}};
 spi::Statement on_coordinator{
     "SELECT citus_is_coordinator(), EXISTS (SELECT FROM pg_dist_node WHERE groupid = 0)", 0, {}};
@@ -169,11 +164,15 @@ void empty_local_copy_of(const char *table) {
     run_sql("SET LOCAL session_replication_role = origin");
 }
 
+// Of the account-scoped tables not yet distributed (all of them the first
+// time; those an upgrade added after that).
 void add_account_key_to_unique_keys() {
     const char *schema = quote_identifier(get_namespace_name(tables::installed_schema()));
-    constexpr int n = sizeof(account_tables) / sizeof(account_tables[0]);
-    Datum names[n];
-    for (int i = 0; i < n; i++) names[i] = CStringGetTextDatum(psprintf("%s.%s", schema, account_tables[i]));
+    Datum names[cluster::account_table_count];
+    int n = 0;
+    for (const char *table : cluster::account_scoped_tables)
+        if (!distributed_already(table)) names[n++] = CStringGetTextDatum(psprintf("%s.%s", schema, table));
+    if (n == 0) return;
     uint64 changes = spi::run(unique_keys_without_account_key,
                               spi::Params().add(PointerGetDatum(construct_array(names, n, TEXTOID, -1, false,
                                                                                 TYPALIGN_INT))));
@@ -184,14 +183,12 @@ void add_account_key_to_unique_keys() {
 }
 
 void distribute_tables(ReturnSetInfo *rsinfo) {
-    if (!distributed_already("credits_account")) {
-        spi::run(collect_legacy_ids, spi::Params());
-        add_account_key_to_unique_keys();
-    }
+    if (!distributed_already("credits_account")) spi::run(collect_legacy_ids, spi::Params());
+    add_account_key_to_unique_keys();
     List *bindings = fetch_roles(saved_bindings);
     List *access = fetch_roles(saved_access);
     const char *schema = quote_identifier(get_namespace_name(tables::installed_schema()));
-    for (const char *table : reference_tables) {
+    for (const char *table : cluster::reference_tables) {
         if (distributed_already(table)) continue;
         bool binding_table = strcmp(table, "credits_role_tenant") == 0;
         bool access_table = strcmp(table, "credits_access_set") == 0;
@@ -202,7 +199,7 @@ void distribute_tables(ReturnSetInfo *rsinfo) {
         else empty_local_copy_of(table);
         put(rsinfo, table, "reference table");
     }
-    for (const char *table : account_tables) {
+    for (const char *table : cluster::account_scoped_tables) {
         if (distributed_already(table)) continue;
         spi::run(make_distributed, spi::Params().add_text(table));
         empty_local_copy_of(table);

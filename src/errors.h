@@ -31,6 +31,9 @@ constexpr int duplicate_plan = MAKE_SQLSTATE('C', 'R', '0', '1', '7');
 constexpr int subscription_not_found = MAKE_SQLSTATE('C', 'R', '0', '1', '8');
 constexpr int unsupported_table_change = MAKE_SQLSTATE('C', 'R', '0', '1', '9');
 constexpr int shard_not_local = MAKE_SQLSTATE('C', 'R', '0', '2', '0');
+constexpr int price_not_found = MAKE_SQLSTATE('C', 'R', '0', '2', '1');
+constexpr int price_conflict = MAKE_SQLSTATE('C', 'R', '0', '2', '2');
+constexpr int usage_time_out_of_range = MAKE_SQLSTATE('C', 'R', '0', '2', '3');
 constexpr int balance_out_of_range = ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
 constexpr int internal = ERRCODE_INTERNAL_ERROR;
 }  // namespace sqlstate

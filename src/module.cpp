@@ -4,6 +4,7 @@
 #include "settings.h"
 #include "tenants.h"
 #include "spi.h"
+#include "usage.h"
 #include "worker.h"
 
 extern "C" {
@@ -20,6 +21,7 @@ void forget_calls_from(SubTransactionId subxact) {
     credits::cluster::forget_group_from(subxact);
     credits::tenants::forget_acting_from(subxact);
     credits::clock::forget_from(subxact);
+    credits::usage::forget_pruning();
 }
 
 void on_xact(XactEvent event, void *) {

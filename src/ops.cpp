@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "grants.h"
+#include "pricing.h"
 #include "tenants.h"
 #include "transfers.h"
 
@@ -17,8 +18,8 @@ namespace credits::ops {
 
 namespace {
 
-constexpr const char *kind_names[] = {"credit", "debit", "adjust", "reserve", "confirm", "cancel", "reverse",
-                                      "transfer"};
+constexpr const char *kind_names[] = {"credit",  "debit",    "adjust", "reserve",     "confirm",
+                                      "cancel",  "reverse",  "transfer", "charge",     "record_usage"};
 
 // What is known about a request before any lock: the accounts it needs, and
 // rows read on the way there.
@@ -79,6 +80,8 @@ Plan make_plan(Work &w, const Request &r) {
         case Kind::Debit:
         case Kind::Adjust:
         case Kind::Reserve:
+        case Kind::Charge:
+        case Kind::RecordUsage:
             p.account_ids[p.count++] = resolve(w, r.account);
             break;
         case Kind::Transfer:
@@ -168,6 +171,82 @@ std::optional<grants::Spec> grant_spec(const Request &r, const Account &a) {
     return grants::Spec{expires_at, r.priority, r.category, no_expiry};
 }
 
+// A reservation a usage names: one of this account's (CR004 otherwise).
+TupleTableSlot *usage_hold_row(tables::Session &s, const Account &account, std::string_view reservation_id) {
+    TupleTableSlot *row = find_hold_row(s, reservation_id);
+    if (!row || strcmp(hold_account_id(s, row), account.id) != 0) reservation_not_found(reservation_id);
+    return row;
+}
+
+// credits_charge: prices the usage, debits it (or settles its reservation
+// with it) and records it, every check before the first write.
+void charge(tables::Session &s, Account &account, const Request &r, Result &result) {
+    const usage::Usage &u = *r.usage;
+    if (auto replay = usage::find_replay(s, account, u, true)) {
+        result.usage = *replay;
+        return;
+    }
+    usage::check(u);
+    require_status(account, false, "charges");
+    if (!u.model) fail(sqlstate::invalid_parameter, "model is required", "A charge is priced by its model's price.");
+    pricing::Price price = pricing::in_force(s, tenants::current(), *u.model, u.usage_type, usage::occurred_at(u));
+    usage::Charge c{pricing::cost(price, u), 0, price.id, std::nullopt};
+    c.charged = pricing::amount(c.cost, account.scale, price.rounding, account.external_id);
+    std::optional<LockedHold> held;
+    if (u.reservation_id) held = current_hold(s, account, usage_hold_row(s, account, *u.reservation_id));
+    usage::RollupChange *rollup = usage::prepare(s, account, u, &c);
+    if (held && c.charged > 0) {
+        Confirmation confirmed = confirm(s, *held, Decimal{c.charged, account.scale}, r.description, r.metadata,
+                                         r.on_excess);
+        result.movement = confirmed.movement;
+        result.posting = confirmed.posting;
+        result.released = confirmed.released;
+        result.has_posting = true;
+    } else if (held) {
+        cancel(s, *held);  // nothing to pay: the whole hold goes back
+    } else if (c.charged > 0) {
+        result.movement = Movement{EntryType::Debit, -c.charged, r.description, r.reference, std::nullopt, r.metadata};
+        result.posting = post(s, account, result.movement);
+        result.has_posting = true;
+    }
+    if (result.has_posting) c.transaction_id = result.posting.transaction_id;
+    if (held) result.hold = held->hold;
+    result.usage = usage::write(s, account, u, &c, rollup);
+}
+
+// credits_record_usage: records usage that was paid (or not) elsewhere; a
+// transaction or reservation it names must be this account's.
+void record_usage(tables::Session &s, Account &account, const Request &r, Result &result) {
+    usage::Usage u = *r.usage;
+    if (auto replay = usage::find_replay(s, account, u, false)) {
+        result.usage = *replay;
+        return;
+    }
+    usage::check(u);
+    require_status(account, true, "usage records");
+    if (u.reservation_id) {
+        TupleTableSlot *row = usage_hold_row(s, account, *u.reservation_id);
+        std::optional<std::string_view> paid_by = hold_transaction_id(s, row);
+        if (u.transaction_id && paid_by != u.transaction_id)
+            fail(sqlstate::invalid_parameter, "the transaction is not the one that settled the reservation",
+                 format("Reservation %s was settled by %s.", args::shown(*u.reservation_id),
+                        paid_by ? args::shown(*paid_by) : "no transaction"));
+        if (!u.transaction_id && paid_by) u.transaction_id = args::cstr(*paid_by);
+    } else if (u.transaction_id) {
+        const char *ids[2] = {nullptr, nullptr};
+        const char *elsewhere = nullptr;
+        std::string_view txn = *u.transaction_id;
+        if (ids::has_shape(txn, "txn_")) txn = args::cstr(ids::canonical(txn).view());
+        int n = transaction_accounts(s, txn, ids, &elsewhere);
+        bool ours = false;
+        for (int i = 0; i < n; i++) ours = ours || strcmp(ids[i], account.id) == 0;
+        if (!ours) transaction_not_found(*u.transaction_id, "No transaction of this account has that id.");
+        u.transaction_id = txn;
+    }
+    usage::RollupChange *rollup = usage::prepare(s, account, u, nullptr);
+    result.usage = usage::write(s, account, u, nullptr, rollup);
+}
+
 Result run_planned(Work &w, const Request &r, const Plan &p) {
     tables::Session &s = w.session;
     Result result{};
@@ -233,6 +312,14 @@ Result run_planned(Work &w, const Request &r, const Plan &p) {
             result.has_posting = true;
             break;
         }
+        case Kind::Charge:
+            charge(s, account, r, result);
+            result.has_usage = true;
+            break;
+        case Kind::RecordUsage:
+            record_usage(s, account, r, result);
+            result.has_usage = true;
+            break;
         case Kind::Reverse: {
             Account *other = p.count == 2 ? &planned_account(w, r, p, 1) : nullptr;
             Reversal rev = reverse(s, account, other, p.transaction_id, r.amount, r.description, r.idempotency_key,
@@ -300,7 +387,7 @@ void finish(Work &w) {
 
 Result run_one(Work &w, const Request &r) {
     bool by_reference = r.kind == Kind::Credit || r.kind == Kind::Debit || r.kind == Kind::Adjust ||
-                        r.kind == Kind::Reserve;
+                        r.kind == Kind::Reserve || r.kind == Kind::Charge || r.kind == Kind::RecordUsage;
     if (by_reference) {
         // One account named by the caller: find and lock it in one probe.
         Plan p{{lock(w, r.account).id, nullptr}, 1, nullptr, nullptr};

@@ -10,10 +10,11 @@
 
 #include "errors.h"
 #include "reservations.h"
+#include "usage.h"
 
 namespace credits::ops {
 
-enum class Kind { Credit, Debit, Adjust, Reserve, Confirm, Cancel, Reverse, Transfer };
+enum class Kind { Credit, Debit, Adjust, Reserve, Confirm, Cancel, Reverse, Transfer, Charge, RecordUsage };
 
 const char *kind_name(Kind kind);
 std::optional<Kind> parse_kind(std::string_view s);
@@ -29,13 +30,16 @@ struct Request {
     std::optional<std::string_view> idempotency_key;
     std::optional<Datum> metadata;
     TimestampTz expires_at;  // reserve
-    OnExcess on_excess;      // confirm
+    OnExcess on_excess;      // confirm, charge
     bool force;              // reverse
     const Error *invalid;    // a request that could not be read: fails with this in its turn
     // credit: what makes it a grant (any of them, or the account's default TTL)
     TimestampTz grant_expires_at;  // no_expiry: none given
     int priority;
     std::optional<std::string_view> category;
+    // charge, record_usage: the usage (a charge's reservation is its
+    // reservation_id; description, reference and metadata go on its debit too)
+    const usage::Usage *usage;
 };
 Request request(Kind kind);  // everything else empty
 
@@ -50,6 +54,8 @@ struct Result {
     bool has_posting;
     Units balance;        // the account's balance and available right after the request
     Units available;
+    usage::Record usage;  // charge, record_usage: the record (made, or replayed)
+    bool has_usage;
 };
 
 // The accounts one call has locked, and its tables.

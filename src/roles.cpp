@@ -31,20 +31,23 @@ struct Set {
     const char *const *views;
     int nviews;
 };
-constexpr const char *read_functions[] = {"credits_get_account", "credits_balance", "credits_ledger",
-                                          "credits_current_tenant"};
+constexpr const char *read_functions[] = {"credits_get_account",   "credits_balance",    "credits_ledger",
+                                          "credits_current_tenant", "credits_quote",      "credits_list_usage",
+                                          "credits_usage_summary",  "credits_account_summary"};
 constexpr const char *read_views[] = {"credits_accounts", "credits_entries",      "credits_reservations",
                                       "credits_status_history", "credits_grants", "credits_entry_grants",
-                                      "credits_plans",    "credits_subscriptions"};
+                                      "credits_plans",    "credits_subscriptions", "credits_usage",
+                                      "credits_prices"};
 constexpr const char *app_functions[] = {
     "credits_create_account", "credits_update_account", "credits_credit",   "credits_debit",
     "credits_reserve",        "credits_confirm",        "credits_cancel",   "credits_extend_reservation",
     "credits_reverse",        "credits_adjust",         "credits_transfer", "credits_freeze",
     "credits_unfreeze",       "credits_close",          "credits_reopen",   "credits_apply",
-    "credits_assign_plan",    "credits_cancel_plan"};
+    "credits_assign_plan",    "credits_cancel_plan",    "credits_record_usage", "credits_charge"};
 constexpr const char *admin_functions[] = {"credits_create_plan",  "credits_verify",        "credits_run_due",
                                            "credits_expire_reservations", "credits_bind_role", "credits_unbind_role",
-                                           "credits_grant_access", "credits_revoke_access"};
+                                           "credits_grant_access", "credits_revoke_access", "credits_set_price",
+                                           "credits_prune_usage"};
 constexpr const char *admin_views[] = {"credits_role_tenants", "credits_role_access"};
 
 template <typename T, int N>

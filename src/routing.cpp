@@ -63,6 +63,9 @@ constexpr Route routes[] = {
     {"credits_run_due", By::Split, true, run_due_everywhere},
     {"credits_expire_reservations", By::Split, true, run_due_everywhere},
     {"credits_verify", By::Split, false, verify_everywhere},
+    {"credits_record_usage", By::Account, true, nullptr},
+    {"credits_charge", By::Account, true, nullptr},
+    {"credits_prune_usage", By::Split, true, prune_usage_everywhere},
     // The sides of what spans two shards (movement_functions.cpp): only
     // ever twins.
     {"credits_transfer_party", By::Account, false, nullptr},

@@ -20,7 +20,7 @@
 
 namespace credits::tables {
 
-enum class TableId { Account, Entry, Reservation, Grant, Plan, Subscription, count };
+enum class TableId { Account, Entry, Reservation, Grant, Plan, Subscription, Usage, UsageRollup, Price, count };
 
 struct Table {
     Relation rel;

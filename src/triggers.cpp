@@ -2,6 +2,7 @@
 // functions, and ledger entries are never changed or removed.
 #include "errors.h"
 #include "guard.h"
+#include "usage.h"
 
 using namespace credits;
 
@@ -36,9 +37,13 @@ TriggerData *trigger_data(FunctionCallInfo fcinfo) {
 }  // namespace
 
 // The extension writes its tables below the executor, so these triggers
-// only ever see other writers: refused.
+// only ever see other writers: refused. One exception: the records
+// credits_prune_usage() deletes.
 CREDITS_FUNCTION(credits_refuse_direct_write) {
     TriggerData *trigger = trigger_data(fcinfo);
+    if (usage::pruning() && TRIGGER_FIRED_BY_DELETE(trigger->tg_event) &&
+        strcmp(table_name(trigger->tg_relation), "credits_usage_record") == 0)
+        return PointerGetDatum(nullptr);
     fail(sqlstate::write_refused,
          format("%s on %s is not allowed", event_name(trigger->tg_event), table_name(trigger->tg_relation)),
          "Balances move only through the ledger, so these tables change only through credits functions.",
