@@ -449,38 +449,55 @@ CREDITS_FUNCTION(credits_usage_summary) {
 }
 
 // credits_account_summary(account, time_zone): the account, its balance, its
-// plan, its usage this month and in all.
+// plan, its usage this month and in all. Three statements, each of which
+// Citus can plan (the views run where they are read, the rollups where the
+// account's shard is).
 CREDITS_FUNCTION(credits_account_summary) {
-    static spi::Statement summary{R"SQL(
-SELECT a.id, a.external_id, a.name, a.status, a.unit, a.scale, a.balance, a.reserved, a.available,
-       s.plan_id, p.code, p.name, s.current_period_start, s.current_period_end,
-       coalesce((SELECT to_jsonb(m) FROM @extschema@.credits_usage_summary(a.id, 'month', time_zone => $2) m),
-                jsonb_build_object('period_start', pg_catalog.date_trunc('month', now(), $2),
-                                   'period_end', ((pg_catalog.date_trunc('month', now(), $2) AT TIME ZONE $2)
-                                                  + interval '1 month') AT TIME ZONE $2,
-                                   'total_requests', 0, 'successful_requests', 0, 'failed_requests', 0,
-                                   'credits_consumed', 0, 'credits_charged', 0, 'records', 0)),
-       t.requests::bigint, t.successful_requests::bigint, t.failed_requests::bigint, coalesce(t.cost, 0),
-       a.created_at, a.updated_at
-  FROM @extschema@.credits_accounts a
-  LEFT JOIN @extschema@.credits_subscriptions s ON s.account_id = a.id AND s.status = 'active'
-  LEFT JOIN @extschema@.credits_plans p ON p.id = s.plan_id
- CROSS JOIN (SELECT coalesce(sum(r.requests), 0) AS requests,
-                    coalesce(sum(r.successful_requests), 0) AS successful_requests,
-                    coalesce(sum(r.failed_requests), 0) AS failed_requests, sum(r.cost) AS cost
-               FROM @extschema@.credits_usage_rollup r
-              WHERE r.account_id = $1 AND r.account_key = $3) t
- WHERE a.id = $1
-)SQL",
-                                  3,
-                                  {TEXTOID, TEXTOID, INT4OID}};
+    static spi::Statement account_and_plan{
+        "SELECT a.id, a.external_id, a.name, a.status, a.unit, a.scale, a.balance, a.reserved, a.available,"
+        " s.plan_id, p.code, p.name, s.current_period_start, s.current_period_end, a.created_at, a.updated_at"
+        " FROM @extschema@.credits_accounts a"
+        " LEFT JOIN @extschema@.credits_subscriptions s ON s.account_id = a.id AND s.status = 'active'"
+        " LEFT JOIN @extschema@.credits_plans p ON p.id = s.plan_id"
+        " WHERE a.id = $1",
+        1, {TEXTOID}};
+    static spi::Statement this_month{
+        "SELECT coalesce((SELECT to_jsonb(m) FROM @extschema@.credits_usage_summary($1, 'month', time_zone => $2) m),"
+        " jsonb_build_object('period_start', pg_catalog.date_trunc('month', now(), $2),"
+        "  'period_end', ((pg_catalog.date_trunc('month', now(), $2) AT TIME ZONE $2) + interval '1 month')"
+        "   AT TIME ZONE $2,"
+        "  'total_requests', 0, 'successful_requests', 0, 'failed_requests', 0, 'credits_consumed', 0,"
+        "  'credits_charged', 0, 'records', 0))",
+        2, {TEXTOID, TEXTOID}};
+    static spi::Statement all_time{
+        "SELECT coalesce(sum(requests), 0)::bigint, coalesce(sum(successful_requests), 0)::bigint,"
+        " coalesce(sum(failed_requests), 0)::bigint, coalesce(sum(cost), 0)"
+        " FROM @extschema@.credits_usage_rollup WHERE account_id = $1 AND account_key = $2",
+        2, {TEXTOID, INT4OID}};
     std::string_view account = account_arg(fcinfo, 0);
     const char *zone = time_zone_arg(fcinfo, 1);
+    Datum values[21];
+    bool nulls[21];
     spi::begin(fcinfo);
     FoundAccount found = find_account(account);
-    spi::run(summary, spi::Params().add_text(found.id).add_text(zone).add(Int32GetDatum(found.key)));
-    results::materialize_rows(fcinfo);
+    auto copy = [&](int from, int to, int count) {
+        for (int i = 0; i < count; i++) {
+            spi::Row row = spi::row(0);
+            nulls[to + i] = row.is_null(from + i + 1);
+            Form_pg_attribute attr = TupleDescAttr(row.desc, from + i);
+            values[to + i] = nulls[to + i] ? 0 : spi::keep(row.datum(from + i + 1), attr->atttypid);
+        }
+    };
+    spi::run(account_and_plan, spi::Params().add_text(found.id));
+    copy(0, 0, 14);
+    copy(14, 19, 2);
+    spi::run(this_month, spi::Params().add_text(found.id).add_text(zone));
+    copy(0, 14, 1);
+    spi::run(all_time, spi::Params().add_text(found.id).add(Int32GetDatum(found.key)));
+    copy(0, 15, 4);
     spi::end();
+    InitMaterializedSRF(fcinfo, 0);
+    results::put_row(reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo), values, nulls);
     return (Datum)0;
 }
 

@@ -12,6 +12,8 @@ SELECT count(*) FROM credits_distribute();
 SELECT count(*) FROM generate_series(1, 40) i,
        LATERAL credits_create_account('acct_' || i, initial_balance => 1000, overdraft_limit => (i % 3) * 50) a;
 SELECT count(*) FROM credits_create_account('hot', initial_balance => 1000000);
+SELECT count(*) FROM credits_set_price('model-a', input_price => 1000, output_price => 3000, per_tokens => 1000,
+                                       effective_from => now() - interval '1 day');
 
 -- Each account's shard, so that a transfer can stay in one shard or cross
 -- (a plain table on the coordinator).
@@ -41,8 +43,17 @@ BEGIN
         ELSE
             PERFORM credits_transfer('hot', account, amount);
         END IF;
-    ELSIF dice < 0.35 THEN
+    ELSIF dice < 0.27 THEN
         PERFORM credits_debit(account, amount, 'stress');
+    ELSIF dice < 0.31 THEN
+        -- Usage priced and debited on the account's node, some replayed.
+        PERFORM credits_charge(account, 'model-a', input_tokens => amount, output_tokens => amount % 7,
+                               endpoint => (ARRAY['/chat', '/embed', NULL])[1 + floor(random() * 3)::int],
+                               idempotency_key => CASE WHEN random() < 0.5 THEN 'u' || floor(random() * 50)::int END);
+    ELSIF dice < 0.35 THEN
+        PERFORM credits_record_usage(account, (ARRAY['model-a', 'model-b', NULL])[1 + floor(random() * 3)::int],
+                                     input_tokens => amount, requests => amount % 3, success => random() < 0.9,
+                                     idempotency_key => CASE WHEN random() < 0.5 THEN 'r' || floor(random() * 50)::int END);
     ELSIF dice < 0.45 THEN
         PERFORM credits_credit(account, amount, 'stress');
     ELSIF dice < 0.50 THEN
@@ -72,9 +83,12 @@ BEGIN
         SELECT r.id INTO hold FROM credits_reservation r WHERE r.account_key = key AND r.status = 'pending' LIMIT 1;
         IF hold IS NULL THEN
             RETURN 'no hold';
-        ELSIF dice < 0.92 THEN
+        ELSIF dice < 0.88 THEN
             PERFORM credits_confirm(hold, amount,
                                     on_excess => (ARRAY['reject', 'cap', 'allow'])[1 + floor(random() * 3)::int]);
+        ELSIF dice < 0.92 THEN
+            PERFORM credits_charge(account, 'model-a', input_tokens => amount, reservation => hold,
+                                   on_excess => (ARRAY['reject', 'cap', 'allow'])[1 + floor(random() * 3)::int]);
         ELSIF dice < 0.97 THEN
             PERFORM credits_cancel(hold);
         ELSE

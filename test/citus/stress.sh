@@ -40,7 +40,8 @@ entries=$(sql "SELECT count(*) FROM credits_entry")
 holds=$(sql "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM credits_reservation
               GROUP BY 1 ORDER BY 1) s")
 transfers=$(sql "SELECT count(DISTINCT transaction_id) FROM credits_entry WHERE type = 'transfer'")
-echo "stress: $entries ledger entries, $transfers transfers, holds: $holds"
+usage=$(sql "SELECT count(*) FROM credits_usage_record")
+echo "stress: $entries ledger entries, $transfers transfers, $usage usage records, holds: $holds"
 if ! findings=$(sql "SELECT count(*) FROM credits_verify(all_tenants => true)" 2>&1); then
     echo "stress: credits_verify() failed: $findings"
     exit 1

@@ -19,6 +19,7 @@ entries=$(psql -X -At -d credits_stress -c "SELECT count(*) FROM credits_entries
 grants=$(psql -X -At -d credits_stress -c "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM credits_grants GROUP BY 1 ORDER BY 1) s")
 renewals=$(psql -X -At -d credits_stress -c "SELECT count(*) FROM credits_entries WHERE type = 'allocation'")
 holds=$(psql -X -At -d credits_stress -c "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM credits_reservations GROUP BY 1 ORDER BY 1) s")
-echo "stress: $entries ledger entries, holds: $holds; grants: $grants; $renewals allocations; $findings verify findings"
+usage=$(psql -X -At -d credits_stress -c "SELECT count(*) FROM credits_usage_record")
+echo "stress: $entries ledger entries, holds: $holds; grants: $grants; $renewals allocations; $usage usage records; $findings verify findings"
 psql -X -d credits_stress -c "SELECT * FROM credits_verify(all_tenants => true)" | head -20
 [ "$findings" -eq 0 ]

@@ -11,6 +11,8 @@ SELECT count(*) FROM generate_series(1, 20) i,
        LATERAL credits_create_account('acct_' || i, initial_balance => 1000, overdraft_limit => (i % 3) * 50) a;
 SELECT count(*) FROM credits_create_plan('carry', NULL, 100, 'day', rollover => 'all');
 SELECT count(*) FROM credits_create_plan('capped', NULL, 50, 'week', rollover => '10');
+SELECT count(*) FROM credits_set_price('model-a', input_price => 1000, output_price => 3000, per_tokens => 1000,
+                                       effective_from => now() - interval '1 day');
 
 CREATE FUNCTION stress_op() RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -70,10 +72,20 @@ BEGIN
                                                   THEN ((1 + floor(random() * 3000)) || ' ms')::interval END,
                                priority => floor(random() * 3)::int,
                                category => (ARRAY['paid', 'promotional', NULL])[1 + floor(random() * 3)::int]);
-    ELSIF dice < 0.60 THEN
+    ELSIF dice < 0.52 THEN
         -- A small key space: many replays, some conflicts.
         PERFORM credits_debit(account, 1 + (amount % 3), 'keyed',
                               idempotency_key => 'k' || floor(random() * 50)::int);
+    ELSIF dice < 0.56 THEN
+        -- Usage priced and debited, some replayed; and usage only recorded.
+        PERFORM credits_charge(account, 'model-a', input_tokens => amount, output_tokens => amount % 7,
+                               endpoint => (ARRAY['/chat', '/embed', NULL])[1 + floor(random() * 3)::int],
+                               idempotency_key => CASE WHEN random() < 0.5 THEN 'u' || floor(random() * 50)::int END);
+    ELSIF dice < 0.60 THEN
+        PERFORM credits_record_usage(account, (ARRAY['model-a', 'model-b', NULL])[1 + floor(random() * 3)::int],
+                                     input_tokens => amount, requests => amount % 3, success => random() < 0.9,
+                                     occurred_at => now() - ((floor(random() * 3000)) || ' s')::interval,
+                                     idempotency_key => CASE WHEN random() < 0.5 THEN 'r' || floor(random() * 50)::int END);
     ELSIF dice < 0.75 THEN
         -- Short holds, so that some lapse while others race to settle them.
         PERFORM credits_reserve(account, amount, expires_in => ((1 + floor(random() * 1500)) || ' ms')::interval);
@@ -82,9 +94,12 @@ BEGIN
          WHERE a.external_id = account AND r.status = 'pending' LIMIT 1;
         IF hold IS NULL THEN
             RETURN 'no hold';
-        ELSIF dice < 0.84 THEN
+        ELSIF dice < 0.80 THEN
             PERFORM credits_confirm(hold, amount,
                                     on_excess => (ARRAY['reject', 'cap', 'allow'])[1 + floor(random() * 3)::int]);
+        ELSIF dice < 0.84 THEN
+            PERFORM credits_charge(account, 'model-a', input_tokens => amount, reservation => hold,
+                                   on_excess => (ARRAY['reject', 'cap', 'allow'])[1 + floor(random() * 3)::int]);
         ELSIF dice < 0.92 THEN
             PERFORM credits_cancel(hold);
         ELSE

@@ -1,5 +1,6 @@
 -- What only Citus has: the distribution itself, where calls run, the shells,
--- the twins, roles and views across nodes, ids from before 0.6.0.
+-- the twins, roles and views across nodes, usage across shards, ids from
+-- before 0.6.0.
 \i sql/include/setup.sql
 
 -- credits_distribute() did it all; again, it finds nothing to do.
@@ -12,7 +13,8 @@ SELECT c.relname, p.partmethod, p.colocationid = (SELECT colocationid FROM pg_di
 -- Every unique key holds the distribution column.
 SELECT i.indexrelid::regclass AS unique_key FROM pg_index i
  WHERE i.indisunique AND i.indrelid::regclass::text IN ('credits_account', 'credits_entry', 'credits_reservation',
-                                                        'credits_grant', 'credits_subscription', 'credits_status_change')
+                                                        'credits_grant', 'credits_subscription', 'credits_status_change',
+                                                        'credits_usage_record', 'credits_usage_rollup')
    AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attname = 'account_key'
                                                 AND a.attnum = ANY (i.indkey));
 SELECT count(*) AS delegated_twins FROM pg_dist_object o JOIN pg_proc p ON p.oid = o.objid
@@ -113,6 +115,50 @@ SELECT status, count(*) FROM credits_reservation GROUP BY status;
 ALTER SYSTEM RESET credits.scheduler_database;
 ALTER SYSTEM RESET credits.scheduler_interval;
 SELECT pg_reload_conf();
+
+-- Usage: a charge and a record run on the account's node; summaries,
+-- listings, quotes and the account summary read the shards through Citus;
+-- pruning runs on every shard, and the rollups stay.
+SELECT id IS NOT NULL AS priced FROM credits_set_price('m', input_price => 1000, per_tokens => 1000,
+                                                       effective_from => now() - interval '40 days');
+SELECT count(*) AS charged, sum(u.charged) AS total
+  FROM generate_series(1, 12) i,
+       LATERAL credits_charge('c' || i, 'm', input_tokens => i, endpoint => '/e' || (i % 2),
+                              idempotency_key => 'use' || i) u;
+SELECT count(*) FILTER (WHERE u.replayed) AS replayed, sum(u.charged) AS total
+  FROM generate_series(1, 12) i,
+       LATERAL credits_charge('c' || i, 'm', input_tokens => i, endpoint => '/e' || (i % 2),
+                              idempotency_key => 'use' || i) u;
+SELECT count(*) AS recorded FROM generate_series(1, 12) i,
+       LATERAL credits_record_usage('c' || i, 'n', output_tokens => 10, success => i % 4 <> 0) u;
+SELECT count(DISTINCT get_shard_id_for_distribution_column('credits_account', account_key)) > 1 AS spread
+  FROM credits_usage_record;
+SELECT model, total_requests, failed_requests, input_tokens, output_tokens, credits_charged, requests_by_endpoint
+  FROM credits_usage_summary(group_by => '{model}');
+SELECT count(*) AS listed FROM credits_list_usage(page_size => 100);
+SELECT count(*) AS listed FROM credits_list_usage('c5');
+SELECT balance, total_requests, credits_consumed, usage_this_month->'records' AS this_month
+  FROM credits_account_summary('c5');
+SELECT cost, amount FROM credits_quote('c5', 'm', input_tokens => 5);
+SELECT count(*) AS usage_rows FROM credits_usage;
+-- Usage of 60 days ago, as a restore loads it (with its rollups).
+INSERT INTO credits_usage_record (id, account_id, account_key, model, usage_type, context, input_tokens,
+                                  cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, units,
+                                  requests, success, occurred_at, created_at)
+SELECT 'use_old_' || a.external_id, a.id, a.account_key, 'm', 'text', 'customer', 7, 0, 0, 0, 0, 0, 1, true,
+       date_bin('15 minutes', now() - interval '60 days', '2000-01-01'), now()
+  FROM credits_account a WHERE a.external_id LIKE 'c%' AND a.tenant = 'default';
+INSERT INTO credits_usage_rollup (account_id, account_key, bucket, model, usage_type, endpoint, context, records,
+                                  requests, successful_requests, failed_requests, input_tokens, cached_input_tokens,
+                                  cache_write_tokens, output_tokens, reasoning_tokens, units, cost, charged)
+SELECT a.id, a.account_key, date_bin('15 minutes', now() - interval '60 days', '2000-01-01'), 'm', 'text', '',
+       'customer', 1, 1, 1, 0, 7, 0, 0, 0, 0, 0, 0, 0
+  FROM credits_account a WHERE a.external_id LIKE 'c%' AND a.tenant = 'default';
+SELECT count(*) AS findings FROM credits_verify();
+SELECT credits_prune_usage(now() - interval '36 days') AS pruned;
+SELECT count(*) AS left_over FROM credits_usage_record WHERE occurred_at < now() - interval '36 days';
+SELECT sum(input_tokens) AS input_tokens_then FROM credits_usage_summary(since => now() - interval '90 days');
+SELECT count(*) AS findings FROM credits_verify();
 
 -- No shell holds a row.
 SELECT n.nodeport > 0 AS node, r.result AS shell_rows FROM run_command_on_all_nodes($$
