@@ -107,7 +107,14 @@ void open(Session &s, Oid schema) {
     s.function = InvalidOid;
     s.estate = nullptr;
     s.locked = NIL;
+    s.reading = false;
     for (Table &t : s.tables) t = Table{nullptr, nullptr, nullptr, 0, 0, nullptr, false, false};
+}
+
+void open_for_reading(Session &s, FunctionCallInfo fcinfo) {
+    open(s, extension_schema(fcinfo));
+    s.function = fcinfo->flinfo->fn_oid;
+    s.reading = true;
 }
 
 void flush(Session &s) {
@@ -134,7 +141,7 @@ Table &table(Session &s, TableId id) {
         const char *name = table_names[static_cast<int>(id)];
         Oid oid = cluster::relation(s.schema, name);
         if (!OidIsValid(oid)) schema_out_of_date("relation", name);
-        t.rel = table_open(oid, RowExclusiveLock);
+        t.rel = table_open(oid, s.reading ? AccessShareLock : RowExclusiveLock);
     }
     return t;
 }
@@ -307,6 +314,7 @@ namespace {
 // (a background session checked before it began) and the table has nothing
 // only the executor could honour.
 Table &table_to_write(Session &s, TableId id) {
+    if (s.reading) elog(ERROR, "credits: a write through a session opened for reading");
     Table &t = table(s, id);
     if (!t.written) {
         if (OidIsValid(s.function)) require_writable(s.function);

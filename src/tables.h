@@ -39,6 +39,7 @@ struct Session {
     Oid function;    // the SQL function writing (InvalidOid: background work)
     EState *estate;  // for index maintenance; created on first need
     List *locked;    // slots of the rows locked by lock_by_index()
+    bool reading;    // open_for_reading(): nothing is written, so it works on a standby too
     Table tables[static_cast<int>(TableId::count)];
 };
 
@@ -56,6 +57,8 @@ void require_writable(Oid function);
 // write: require_writable), or for background work in `schema`.
 void open(Session &s, FunctionCallInfo fcinfo);
 void open(Session &s, Oid schema);
+// A session that only reads (find_by_index, scan_index), in any transaction.
+void open_for_reading(Session &s, FunctionCallInfo fcinfo);
 // Releases what the call opened.
 void close(Session &s);
 // Writes the rows insert() has collected so far.

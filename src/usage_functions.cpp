@@ -241,7 +241,7 @@ CREDITS_FUNCTION(credits_quote) {
     int scale = DatumGetInt32(row.datum(3));
 
     tables::Session s;
-    tables::open(s, tables::extension_schema(fcinfo));
+    tables::open_for_reading(s, fcinfo);
     pricing::Price price = pricing::in_force(s, tenants::current(), *u.model, u.usage_type, usage::occurred_at(u));
     tables::close(s);
     Datum cost = pricing::cost(price, u);
