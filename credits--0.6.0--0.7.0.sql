@@ -346,3 +346,40 @@ BEGIN
         END IF;
     END LOOP;
 END $$;
+
+-- What \d+, \df+ and obj_description() say of them.
+COMMENT ON TABLE @extschema@.credits_usage_record IS
+    'Usage records: one row per metered call or batch of calls. Write with credits_record_usage or credits_charge.';
+COMMENT ON TABLE @extschema@.credits_usage_rollup IS
+    'Sums of each account''s usage per UTC quarter-hour and dimension, kept in the same transaction as the records.';
+COMMENT ON TABLE @extschema@.credits_price IS
+    'The rate card: versions of (model, usage_type) prices per tenant. Write with credits_set_price.';
+COMMENT ON TABLE @extschema@.credits_usage_horizon IS
+    'How far back credits_prune_usage removed each tenant''s usage records (their rollups stay).';
+COMMENT ON VIEW @extschema@.credits_usage IS 'Usage records of the current tenant.';
+COMMENT ON VIEW @extschema@.credits_prices IS 'The rate card of the current tenant: every price version.';
+COMMENT ON FUNCTION @extschema@.credits_record_usage(text, text, text, text, text, bigint, bigint, bigint, bigint,
+    bigint, numeric, integer, boolean, numeric, text, text, text, jsonb, timestamptz, text) IS
+    'Records usage of an account (tokens in disjoint buckets, requests, units, cost). Idempotent per key. '
+    'Errors: CR002, CR003, CR004, CR007, CR008, CR009, CR012, CR023.';
+COMMENT ON FUNCTION @extschema@.credits_charge(text, text, text, bigint, bigint, bigint, bigint, bigint, numeric,
+    integer, text, text, text, text, boolean, text, text, jsonb, timestamptz, text) IS
+    'Prices usage by the rate card, debits it (or settles the given reservation with it) and records it, in one '
+    'transaction. Idempotent per key. Errors: CR001, CR002, CR003, CR004, CR005, CR006, CR007, CR008, CR012, CR021, CR023.';
+COMMENT ON FUNCTION @extschema@.credits_set_price(text, text, numeric, numeric, numeric, numeric, numeric, numeric,
+    numeric, integer, text, timestamptz, text, jsonb) IS
+    'Adds a version of a model''s price (per 1, 1000 or 1000000 tokens) from effective_from on. '
+    'Errors: CR008, CR012, CR022.';
+COMMENT ON FUNCTION @extschema@.credits_quote(text, text, text, bigint, bigint, bigint, bigint, bigint, numeric,
+    integer, timestamptz) IS
+    'The cost of usage by the rate card, and the amount a charge would debit on the account. Errors: CR002, CR012, CR021.';
+COMMENT ON FUNCTION @extschema@.credits_list_usage(text, text, text, timestamptz, timestamptz, integer, integer) IS
+    'Usage records of an account (or of the tenant), newest first, a page at a time. Errors: CR002, CR012.';
+COMMENT ON FUNCTION @extschema@.credits_usage_summary(text, text, timestamptz, timestamptz, text[], text, text,
+    text) IS
+    'Usage per period (hour, day, week, month, year) in a time zone, optionally grouped by model, usage_type, '
+    'endpoint and context, read from the rollups. Errors: CR002, CR012.';
+COMMENT ON FUNCTION @extschema@.credits_account_summary(text, text) IS
+    'An account with its balance, plan, usage this month and usage in all. Errors: CR002, CR012.';
+COMMENT ON FUNCTION @extschema@.credits_prune_usage(timestamptz) IS
+    'Deletes the tenant''s usage records older than before (at least 35 days ago); summaries keep them. Errors: CR012.';
