@@ -63,13 +63,16 @@ CREATE UNIQUE INDEX credits_usage_record_idempotency_key ON @extschema@.credits_
     WHERE idempotency_key IS NOT NULL;
 CREATE INDEX credits_usage_record_time_idx ON @extschema@.credits_usage_record (account_id, occurred_at);
 
--- Sums of an account's usage per UTC quarter-hour and dimension. Every time
--- zone in use today is a whole number of quarter-hours off UTC, so a day, a
--- month or a year in any of them is a whole number of these buckets.
+-- Sums of an account's usage per UTC quarter-hour and per UTC day (span),
+-- and dimension. Every time zone in use today is a whole number of
+-- quarter-hours off UTC, so a day, a month or a year in any of them is a
+-- whole number of quarter-hours; a summary reads the days that lie within
+-- one of its periods whole, and the quarter-hours of the others.
 -- Dimensions that a record leaves NULL are '' here.
 CREATE TABLE @extschema@.credits_usage_rollup (
     account_id          text COLLATE "C" NOT NULL,
     account_key         integer NOT NULL,
+    span                interval NOT NULL,  -- 00:15:00 or 1 day
     bucket              timestamptz NOT NULL,
     model               text COLLATE "C" NOT NULL,
     usage_type          text COLLATE "C" NOT NULL,
@@ -87,7 +90,7 @@ CREATE TABLE @extschema@.credits_usage_rollup (
     units               numeric NOT NULL,
     cost                numeric NOT NULL,
     charged             numeric NOT NULL,
-    PRIMARY KEY (account_id, bucket, model, usage_type, endpoint, context)
+    PRIMARY KEY (account_id, span, bucket, model, usage_type, endpoint, context)
 ) WITH (fillfactor = 70);                  -- room for HOT updates of the sums
 
 -- How far back each tenant's usage records were pruned (their rollups stay).
@@ -193,7 +196,7 @@ CREATE FUNCTION @extschema@.credits_charge(
     idempotency_key text DEFAULT NULL, reservation text DEFAULT NULL, endpoint text DEFAULT NULL,
     context text DEFAULT 'customer', success boolean DEFAULT true, description text DEFAULT NULL,
     reference text DEFAULT NULL, metadata jsonb DEFAULT NULL, occurred_at timestamptz DEFAULT NULL,
-    on_excess text DEFAULT 'allow')
+    on_excess text DEFAULT 'reject')
 RETURNS @extschema@.credits_usage_result
     AS 'MODULE_PATHNAME', 'credits_charge' LANGUAGE C VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
@@ -351,7 +354,8 @@ END $$;
 COMMENT ON TABLE @extschema@.credits_usage_record IS
     'Usage records: one row per metered call or batch of calls. Write with credits_record_usage or credits_charge.';
 COMMENT ON TABLE @extschema@.credits_usage_rollup IS
-    'Sums of each account''s usage per UTC quarter-hour and dimension, kept in the same transaction as the records.';
+    'Sums of each account''s usage per UTC quarter-hour and UTC day and dimension, kept in the same transaction as '
+    'the records.';
 COMMENT ON TABLE @extschema@.credits_price IS
     'The rate card: versions of (model, usage_type) prices per tenant. Write with credits_set_price.';
 COMMENT ON TABLE @extschema@.credits_usage_horizon IS

@@ -351,7 +351,7 @@ ops::Request parse(JsonbValue element) {
             r.metadata = r.usage->metadata;
             if (*kind == ops::Kind::Charge) {
                 r.reference = o.identifier(f_reference);
-                r.on_excess = on_excess_arg(o.string(f_on_excess, 32).value_or("allow"));
+                r.on_excess = on_excess_arg(o.string(f_on_excess, 32));
             }
             break;
     }

@@ -187,17 +187,19 @@ void charge(tables::Session &s, Account &account, const Request &r, Result &resu
         return;
     }
     usage::check(u);
-    require_status(account, false, "charges");
     if (!u.model) fail(sqlstate::invalid_parameter, "model is required", "A charge is priced by its model's price.");
     pricing::Price price = pricing::in_force(s, tenants::current(), *u.model, u.usage_type, usage::occurred_at(u));
     usage::Charge c{pricing::cost(price, u), 0, price.id, std::nullopt};
     c.charged = pricing::amount(c.cost, account.scale, price.rounding, account.external_id);
     std::optional<LockedHold> held;
     if (u.reservation_id) held = current_hold(s, account, usage_hold_row(s, account, *u.reservation_id));
-    usage::RollupChange *rollup = usage::prepare(s, account, u, &c);
+    // Settling a hold is allowed on a frozen account, as credits_confirm is.
+    require_status(account, held.has_value(), "charges");
+    usage::RollupChange *rollup = usage::prepare(s, account, u);
     if (held && c.charged > 0) {
         Confirmation confirmed = confirm(s, *held, Decimal{c.charged, account.scale}, r.description, r.metadata,
                                          r.on_excess);
+        c.charged = confirmed.movement.magnitude();  // on_excess => 'cap' may take less
         result.movement = confirmed.movement;
         result.posting = confirmed.posting;
         result.released = confirmed.released;
@@ -243,7 +245,7 @@ void record_usage(tables::Session &s, Account &account, const Request &r, Result
         if (!ours) transaction_not_found(*u.transaction_id, "No transaction of this account has that id.");
         u.transaction_id = txn;
     }
-    usage::RollupChange *rollup = usage::prepare(s, account, u, nullptr);
+    usage::RollupChange *rollup = usage::prepare(s, account, u);
     result.usage = usage::write(s, account, u, nullptr, rollup);
 }
 

@@ -35,12 +35,12 @@ tables::Columns<c_count> columns{column_names};
 
 // credits_usage_rollup
 enum RollupCol {
-    r_account_id, r_account_key, r_bucket, r_model, r_usage_type, r_endpoint, r_context, r_records, r_requests,
+    r_account_id, r_account_key, r_span, r_bucket, r_model, r_usage_type, r_endpoint, r_context, r_records, r_requests,
     r_successful_requests, r_failed_requests, r_input_tokens, r_cached_input_tokens, r_cache_write_tokens,
     r_output_tokens, r_reasoning_tokens, r_units, r_cost, r_charged, r_count
 };
 constexpr const char *rollup_column_names[] = {
-    "account_id",    "account_key",     "bucket",          "model",          "usage_type",
+    "account_id",    "account_key",     "span",            "bucket",          "model",          "usage_type",
     "endpoint",      "context",         "records",         "requests",       "successful_requests",
     "failed_requests", "input_tokens",  "cached_input_tokens", "cache_write_tokens", "output_tokens",
     "reasoning_tokens", "units",        "cost",            "charged"};
@@ -106,11 +106,16 @@ std::optional<std::string_view> text_at(const Record &r, int col) {
 Datum value_at(const Record &r, int col) { return r.values[columns[col] - 1]; }
 bool null_at(const Record &r, int col) { return r.nulls[columns[col] - 1]; }
 
-// The quarter-hour (UTC) a moment falls in: rollups' buckets.
-TimestampTz bucket_of(TimestampTz t) {
-    constexpr int64 quarter = 15 * 60 * USECS_PER_SEC;
-    int64 r = t % quarter;
-    return t - (r < 0 ? r + quarter : r);
+// The spans of rollups: a UTC quarter-hour and a UTC day.
+constexpr int span_count = 2;
+const Interval spans[span_count] = {{15 * 60 * USECS_PER_SEC, 0, 0}, {0, 1, 0}};
+constexpr int64 span_usecs[span_count] = {15 * 60 * USECS_PER_SEC, USECS_PER_DAY};
+
+// The bucket of a span a moment falls in (TimestampTz counts from midnight
+// UTC, 2000-01-01).
+TimestampTz bucket_of(TimestampTz t, int64 width) {
+    int64 r = t % width;
+    return t - (r < 0 ? r + width : r);
 }
 
 // What differs between a recorded usage and a new call's, or nullptr.
@@ -171,7 +176,7 @@ void check(const Usage &u) {
     if (*u.occurred_at < now - max_age || *u.occurred_at > now + max_lead)
         fail(sqlstate::usage_time_out_of_range, "occurred_at is outside the window usage may be recorded in",
              format("occurred_at is %s; usage may be recorded from 35 days before now (%s) to 5 minutes after it.",
-                    timestamptz_to_str(*u.occurred_at), timestamptz_to_str(now)),
+                    pstrdup(timestamptz_to_str(*u.occurred_at)), timestamptz_to_str(now)),
              "Record usage as it happens; correct older usage with a credit or an adjustment.");
 }
 
@@ -205,49 +210,45 @@ std::optional<Record> find_replay(tables::Session &s, const Account &account, co
 }
 
 struct RollupChange {
-    TupleTableSlot *row;  // the locked rollup row, or nullptr: insert one
-    tables::Values values;
+    struct Row {
+        TupleTableSlot *row;  // the locked rollup row, or nullptr: insert one
+        tables::Values values;
+    } rows[span_count];
 };
 
-RollupChange *prepare(tables::Session &s, const Account &account, const Usage &u, const Charge *charge) {
+RollupChange *prepare(tables::Session &s, const Account &account, const Usage &u) {
     const auto &c = rollup_cols(s);
-    TimestampTz bucket = bucket_of(occurred_at(u));
-    Datum keys[] = {tables::text_datum(account.id),
-                    TimestampTzGetDatum(bucket),
-                    tables::text_datum(u.model.value_or("")),
-                    tables::text_datum(u.usage_type),
-                    tables::text_datum(u.endpoint.value_or("")),
-                    tables::text_datum(u.context)};
     auto *change = static_cast<RollupChange *>(palloc(sizeof(RollupChange)));
-    change->row = tables::lock_by_index(s, tables::TableId::UsageRollup, rollup_index(s), keys, 6);
-    change->values = tables::new_values(tables::rel(s, tables::TableId::UsageRollup));
-
     int64 adds[counter_count] = {1, u.requests, u.success ? u.requests : 0, u.success ? 0 : u.requests};
     for (int b = 0; b < bucket_count; b++) adds[r_input_tokens - first_counter + b] = u.tokens[b];
-    Datum sums[sum_count] = {u.units, charge ? charge->cost : u.cost.value_or(numeric_zero()),
-                             charge ? units_to_numeric(charge->charged, account.scale) : numeric_zero()};
-    for (int i = 0; i < counter_count; i++) {
-        AttrNumber attnum = c[first_counter + i];
-        int64 total = adds[i];
-        if (change->row) {
-            int64 before = DatumGetInt64(tables::value(change->row, attnum));
-            if (pg_add_s64_overflow(before, adds[i], &total))
+    for (int span = 0; span < span_count; span++) {
+        TimestampTz bucket = bucket_of(occurred_at(u), span_usecs[span]);
+        Datum keys[] = {tables::text_datum(account.id),
+                        IntervalPGetDatum(&spans[span]),
+                        TimestampTzGetDatum(bucket),
+                        tables::text_datum(u.model.value_or("")),
+                        tables::text_datum(u.usage_type),
+                        tables::text_datum(u.endpoint.value_or("")),
+                        tables::text_datum(u.context)};
+        constexpr int nkeys = sizeof(keys) / sizeof(keys[0]);
+        RollupChange::Row &r = change->rows[span];
+        r.row = tables::lock_by_index(s, tables::TableId::UsageRollup, rollup_index(s), keys, nkeys);
+        r.values = tables::new_values(tables::rel(s, tables::TableId::UsageRollup));
+        for (int i = 0; i < counter_count; i++) {
+            AttrNumber attnum = c[first_counter + i];
+            int64 total = adds[i];
+            if (r.row && pg_add_s64_overflow(DatumGetInt64(tables::value(r.row, attnum)), adds[i], &total))
                 fail(sqlstate::balance_out_of_range,
                      format("the usage rollup of account %s overflows", account.external_id),
-                     format("Its %s for the quarter-hour from %s would exceed the bigint range.",
-                            rollup_column_names[first_counter + i], timestamptz_to_str(bucket)));
+                     format("Its %s from %s would exceed the bigint range.", rollup_column_names[first_counter + i],
+                            timestamptz_to_str(bucket)));
+            r.values.set(attnum, Int64GetDatum(total));
         }
-        change->values.set(attnum, Int64GetDatum(total));
+        if (r.row) continue;
+        // The key columns follow account_key: keys[k] is column k + 1 from there.
+        r.values.set(c[r_account_id], keys[0]).set(c[r_account_key], Int32GetDatum(account.key));
+        for (int k = 1; k < nkeys; k++) r.values.set(c[r_account_key + k], keys[k]);
     }
-    for (int i = 0; i < sum_count; i++) {
-        AttrNumber attnum = c[first_sum + i];
-        Datum total = sums[i];
-        if (change->row) total = DirectFunctionCall2(numeric_add, tables::value(change->row, attnum), sums[i]);
-        change->values.set(attnum, total);
-    }
-    if (!change->row)
-        for (int k = 0; k < 6; k++) change->values.set(c[r_account_id + (k == 0 ? 0 : k + 1)], keys[k]);
-    if (!change->row) change->values.set(c[r_account_key], Int32GetDatum(account.key));
     return change;
 }
 
@@ -282,10 +283,20 @@ Record write(tables::Session &s, Account &account, const Usage &u, const Charge 
     }
     tables::insert(s, tables::TableId::Usage, row);
 
-    if (rollup->row)
-        tables::update(s, tables::TableId::UsageRollup, rollup->row, rollup->values);
-    else
-        tables::insert(s, tables::TableId::UsageRollup, rollup->values);
+    // The sums (numeric: they cannot overflow), now that what was charged is known.
+    const auto &rc = rollup_cols(s);
+    Datum sums[sum_count] = {u.units, charge ? charge->cost : u.cost.value_or(numeric_zero()),
+                             charge ? units_to_numeric(charge->charged, account.scale) : numeric_zero()};
+    for (RollupChange::Row &r : rollup->rows) {
+        for (int i = 0; i < sum_count; i++) {
+            AttrNumber attnum = rc[first_sum + i];
+            r.values.set(attnum, r.row ? DirectFunctionCall2(numeric_add, tables::value(r.row, attnum), sums[i]) : sums[i]);
+        }
+        if (r.row)
+            tables::update(s, tables::TableId::UsageRollup, r.row, r.values);
+        else
+            tables::insert(s, tables::TableId::UsageRollup, r.values);
+    }
     account.changed = true;
     return Record{CreateTupleDescCopy(RelationGetDescr(tables::rel(s, tables::TableId::Usage))), row.values, row.nulls,
                   false};

@@ -76,13 +76,15 @@ struct Record {
 // compare what a charge is given; else what a record is given).
 std::optional<Record> find_replay(tables::Session &s, const Account &account, const Usage &u, bool charge);
 
-// The rollup row a usage adds to, read and summed before anything is
-// written, so that an overflow fails the call before its first write.
+// The rollup rows a usage adds to, read and their counts summed before
+// anything is written, so that an overflow fails the call before its first
+// write.
 struct RollupChange;
-RollupChange *prepare(tables::Session &s, const Account &account, const Usage &u, const Charge *charge);
+RollupChange *prepare(tables::Session &s, const Account &account, const Usage &u);
 
-// Inserts the record and applies the prepared rollup change; the account is
-// marked changed (its updated_at tells its last activity).
+// Inserts the record and applies the prepared rollup change with the charge
+// (what was debited, known only once it was); the account is marked changed
+// (its updated_at tells its last activity).
 Record write(tables::Session &s, Account &account, const Usage &u, const Charge *charge, RollupChange *rollup);
 
 // The usage id of a record.

@@ -117,7 +117,7 @@ CREDITS_FUNCTION(credits_charge) {
     u.metadata = args::json_object(fcinfo, 17, "metadata");
     r.metadata = u.metadata;
     u.occurred_at = finite_timestamp(fcinfo, 18, "occurred_at");
-    r.on_excess = on_excess_arg(args::string(fcinfo, 19, "on_excess", 32).value_or("allow"));
+    r.on_excess = on_excess_arg(args::string(fcinfo, 19, "on_excess", 32));
     r.usage = &u;
     return usage_result(fcinfo, ops::run(fcinfo, r));
 }
@@ -266,6 +266,7 @@ namespace {
 #define FOR_ACCOUNT " AND r.account_id = $2 AND r.account_key = $3"
 #define FOR_TENANT " AND $2::text IS NULL AND $3::int IS NULL"
 
+
 #define LIST_USAGE(WHICH)                                                                                          \
     "SELECT r.id, r.account_id, a.external_id, r.model, r.usage_type, r.endpoint, r.context, r.input_tokens,"     \
     " r.cached_input_tokens, r.cache_write_tokens, r.output_tokens, r.reasoning_tokens, r.units, r.requests,"     \
@@ -284,11 +285,24 @@ spi::Statement list_for_tenant{LIST_USAGE(FOR_TENANT), list_nargs, LIST_TYPES};
 
 // Periods (in time zone $6) that overlap [$5, $7], from the rollups; $4 the
 // period, $8..$11 whether to group by model, usage_type, endpoint, context;
-// $12 one period as an interval; $13, $14 filters on context and model.
+// $12 one period as an interval; $13, $14 filters on context and model. A
+// UTC day in which no period begins lies within one period: its day rollup
+// is read; of the days in which one begins (the edges), the quarter-hours.
 #define SUMMARY(WHICH)                                                                                             \
     "WITH bounds AS ("                                                                                            \
     "  SELECT pg_catalog.date_trunc($4, $5, $6) AS low,"                                                          \
     "         ((pg_catalog.date_trunc($4, $7, $6) AT TIME ZONE $6) + $12) AT TIME ZONE $6 AS high"               \
+    "), edges AS ("                                                                                               \
+    "  SELECT DISTINCT pg_catalog.date_bin('24 hours', p AT TIME ZONE $6, '2000-01-01 00:00:00+00') AS day"       \
+    "    FROM bounds b CROSS JOIN pg_catalog.generate_series(b.low AT TIME ZONE $6, b.high AT TIME ZONE $6, $12) p" \
+    "), rollups AS ("                                                                                             \
+    "  SELECT r.* FROM @extschema@.credits_usage_rollup r CROSS JOIN bounds b JOIN edges e"                       \
+    "      ON r.bucket >= e.day AND r.bucket < e.day + interval '24 hours'"                                       \
+    "   WHERE r.span = interval '15 minutes' AND r.bucket >= b.low AND r.bucket < b.high" WHICH                   \
+    "  UNION ALL"                                                                                                 \
+    "  SELECT r.* FROM @extschema@.credits_usage_rollup r CROSS JOIN bounds b"                                    \
+    "   WHERE r.span = interval '1 day' AND r.bucket >= b.low AND r.bucket < b.high" WHICH                        \
+    "     AND r.bucket NOT IN (SELECT day FROM edges)"                                                            \
     "), buckets AS ("                                                                                             \
     "  SELECT pg_catalog.date_trunc($4, r.bucket, $6) AS period_start,"                                           \
     "         CASE WHEN $8 THEN r.model END AS model, CASE WHEN $9 THEN r.usage_type END AS usage_type,"         \
@@ -296,11 +310,9 @@ spi::Statement list_for_tenant{LIST_USAGE(FOR_TENANT), list_nargs, LIST_TYPES};
     "         r.endpoint AS by_endpoint, r.records, r.requests, r.successful_requests, r.failed_requests,"       \
     "         r.input_tokens, r.cached_input_tokens, r.cache_write_tokens, r.output_tokens, r.reasoning_tokens,"  \
     "         r.units, r.cost, r.charged"                                                                         \
-    "    FROM @extschema@.credits_usage_rollup r"                                                                 \
+    "    FROM rollups r"                                                                                          \
     "    JOIN @extschema@.credits_account a ON a.id = r.account_id AND a.account_key = r.account_key"             \
-    "   CROSS JOIN bounds b"                                                                                      \
-    "   WHERE a.tenant = $1" WHICH                                                                                \
-    "     AND r.bucket >= b.low AND r.bucket < b.high"                                                            \
+    "   WHERE a.tenant = $1"                                                                                      \
     "     AND ($13::text IS NULL OR r.context = $13) AND ($14::text IS NULL OR r.model = $14)"                    \
     "), per_endpoint AS ("                                                                                        \
     "  SELECT period_start, model, usage_type, endpoint, context, by_endpoint, sum(records) AS records,"          \
@@ -427,7 +439,7 @@ CREDITS_FUNCTION(credits_usage_summary) {
     TimestampTz until = finite_timestamp(fcinfo, 3, "until").value_or(std::max(since, now));
     if (since > until)
         fail(sqlstate::invalid_parameter, "since is after until",
-             format("since is %s and until is %s.", timestamptz_to_str(since), timestamptz_to_str(until)));
+             format("since is %s and until is %s.", pstrdup(timestamptz_to_str(since)), timestamptz_to_str(until)));
     bool grouped[4];
     group_by_arg(fcinfo, 4, grouped);
     const char *zone = time_zone_arg(fcinfo, 5);
@@ -466,13 +478,15 @@ CREDITS_FUNCTION(credits_account_summary) {
         " jsonb_build_object('period_start', pg_catalog.date_trunc('month', now(), $2),"
         "  'period_end', ((pg_catalog.date_trunc('month', now(), $2) AT TIME ZONE $2) + interval '1 month')"
         "   AT TIME ZONE $2,"
-        "  'total_requests', 0, 'successful_requests', 0, 'failed_requests', 0, 'credits_consumed', 0,"
-        "  'credits_charged', 0, 'records', 0))",
+        "  'model', NULL, 'usage_type', NULL, 'endpoint', NULL, 'context', NULL, 'total_requests', 0,"
+        "  'successful_requests', 0, 'failed_requests', 0, 'input_tokens', 0, 'cached_input_tokens', 0,"
+        "  'cache_write_tokens', 0, 'output_tokens', 0, 'reasoning_tokens', 0, 'units', 0, 'credits_consumed', 0,"
+        "  'credits_charged', 0, 'records', 0, 'requests_by_endpoint', '{}'::jsonb))",
         2, {TEXTOID, TEXTOID}};
     static spi::Statement all_time{
         "SELECT coalesce(sum(requests), 0)::bigint, coalesce(sum(successful_requests), 0)::bigint,"
         " coalesce(sum(failed_requests), 0)::bigint, coalesce(sum(cost), 0)"
-        " FROM @extschema@.credits_usage_rollup WHERE account_id = $1 AND account_key = $2",
+        " FROM @extschema@.credits_usage_rollup WHERE account_id = $1 AND account_key = $2 AND span = interval '1 day'",
         2, {TEXTOID, INT4OID}};
     std::string_view account = account_arg(fcinfo, 0);
     const char *zone = time_zone_arg(fcinfo, 1);
@@ -522,7 +536,7 @@ TimestampTz before_arg(FunctionCallInfo fcinfo) {
     TimestampTz newest = clock::now() - usage::max_age;
     if (*before > newest)
         fail(sqlstate::invalid_parameter, "before is too recent",
-             format("before is %s; usage may still arrive for anything after %s.", timestamptz_to_str(*before),
+             format("before is %s; usage may still arrive for anything after %s.", pstrdup(timestamptz_to_str(*before)),
                     timestamptz_to_str(newest)),
              "Prune only what is more than 35 days old.");
     return *before;

@@ -184,13 +184,14 @@ SELECT NULL, e.account_id, NULL, 'entry_has_account', NULL, NULL,
  GROUP BY e.account_id
 UNION ALL
 SELECT a.tenant, a.id, a.external_id, 'usage_rollup', coalesce(u.records, 0), coalesce(r.records, 0),
-       format('the rollup of %s (model %s, usage_type %s, endpoint %s, context %s) differs from its %s records',
-              coalesce(r.bucket, u.bucket), coalesce(r.model, u.model), coalesce(r.usage_type, u.usage_type),
+       format('the rollup of %s from %s (model %s, usage_type %s, endpoint %s, context %s) differs from its %s records',
+              coalesce(r.span, u.span), coalesce(r.bucket, u.bucket), coalesce(r.model, u.model), coalesce(r.usage_type, u.usage_type),
               coalesce(r.endpoint, u.endpoint), coalesce(r.context, u.context), coalesce(u.records, 0))
   FROM (SELECT * FROM @extschema@.credits_usage_rollup
          WHERE ($1::text IS NULL OR account_id = $1) AND ($2::text IS NULL OR account_id IN (SELECT id FROM accounts))) r
   FULL JOIN (
-        SELECT account_id, date_bin('15 minutes', occurred_at, '2000-01-01') AS bucket, coalesce(model, '') AS model,
+        SELECT account_id, s.span, date_bin(s.span, occurred_at, '2000-01-01 00:00:00+00') AS bucket,
+               coalesce(model, '') AS model,
                usage_type, coalesce(endpoint, '') AS endpoint, context, count(*) AS records, sum(requests) AS requests,
                sum(requests) FILTER (WHERE success) AS successful_requests,
                sum(requests) FILTER (WHERE NOT success) AS failed_requests, sum(input_tokens) AS input_tokens,
@@ -198,9 +199,10 @@ SELECT a.tenant, a.id, a.external_id, 'usage_rollup', coalesce(u.records, 0), co
                sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(units) AS units,
                coalesce(sum(cost), 0) AS cost, coalesce(sum(charged), 0) AS charged
           FROM @extschema@.credits_usage_record
+         CROSS JOIN (VALUES (interval '15 minutes'), (interval '1 day')) s (span)
          WHERE ($1::text IS NULL OR account_id = $1) AND ($2::text IS NULL OR account_id IN (SELECT id FROM accounts))
-         GROUP BY 1, 2, 3, 4, 5, 6) u
-    ON u.account_id = r.account_id AND u.bucket = r.bucket AND u.model = r.model AND u.usage_type = r.usage_type
+         GROUP BY 1, 2, 3, 4, 5, 6, 7) u
+    ON u.account_id = r.account_id AND u.span = r.span AND u.bucket = r.bucket AND u.model = r.model AND u.usage_type = r.usage_type
    AND u.endpoint = r.endpoint AND u.context = r.context
   JOIN accounts a ON a.id = coalesce(r.account_id, u.account_id)
  WHERE (r.records, r.requests, r.successful_requests, r.failed_requests, r.input_tokens, r.cached_input_tokens,
