@@ -61,9 +61,10 @@ DATA = \
 	credits--0.6.0--0.7.0.sql
 
 REGRESS = accounts credit_debit idempotency ledger tenants verify reservations transfers reversals lifecycle batch \
-	grants plans upgrade toast write_contract bindings access bad_input planted
+	grants plans upgrade toast write_contract bindings access bad_input planted usage pricing
 ISOLATION = concurrent_debits idempotency_race debit_vs_freeze reserve_race reserve_vs_debit confirm_vs_cancel \
-	confirm_vs_expiry transfer_deadlock reverse_vs_debit batch_vs_single debit_vs_expiry double_renewal tenant_lock
+	confirm_vs_expiry transfer_deadlock reverse_vs_debit batch_vs_single debit_vs_expiry double_renewal tenant_lock \
+	charge_race charge_vs_confirm record_usage_race
 ISOLATION_OPTS = --inputdir=test
 
 # PostgreSQL 15 from Debian; any pg_config when that one is not there.

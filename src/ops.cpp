@@ -220,6 +220,8 @@ void charge(tables::Session &s, Account &account, const Request &r, Result &resu
 // transaction or reservation it names must be this account's.
 void record_usage(tables::Session &s, Account &account, const Request &r, Result &result) {
     usage::Usage u = *r.usage;
+    if (u.transaction_id && ids::has_shape(*u.transaction_id, "txn_"))
+        u.transaction_id = args::cstr(ids::canonical(*u.transaction_id).view());
     if (auto replay = usage::find_replay(s, account, u, false)) {
         result.usage = *replay;
         return;
@@ -238,12 +240,10 @@ void record_usage(tables::Session &s, Account &account, const Request &r, Result
         const char *ids[2] = {nullptr, nullptr};
         const char *elsewhere = nullptr;
         std::string_view txn = *u.transaction_id;
-        if (ids::has_shape(txn, "txn_")) txn = args::cstr(ids::canonical(txn).view());
         int n = transaction_accounts(s, txn, ids, &elsewhere);
         bool ours = false;
         for (int i = 0; i < n; i++) ours = ours || strcmp(ids[i], account.id) == 0;
         if (!ours) transaction_not_found(*u.transaction_id, "No transaction of this account has that id.");
-        u.transaction_id = txn;
     }
     usage::RollupChange *rollup = usage::prepare(s, account, u);
     result.usage = usage::write(s, account, u, nullptr, rollup);

@@ -175,7 +175,8 @@ void check(const Usage &u) {
     TimestampTz now = clock::now();
     if (*u.occurred_at < now - max_age || *u.occurred_at > now + max_lead)
         fail(sqlstate::usage_time_out_of_range, "occurred_at is outside the window usage may be recorded in",
-             format("occurred_at is %s; usage may be recorded from 35 days before now (%s) to 5 minutes after it.",
+             format("occurred_at is %s and now is %s: usage may be recorded from 35 days (840 hours) before now "
+                    "to 5 minutes after it.",
                     pstrdup(timestamptz_to_str(*u.occurred_at)), timestamptz_to_str(now)),
              "Record usage as it happens; correct older usage with a credit or an adjustment.");
 }

@@ -283,6 +283,11 @@ constexpr int list_nargs = 9;
 spi::Statement list_for_account{LIST_USAGE(FOR_ACCOUNT), list_nargs, LIST_TYPES};
 spi::Statement list_for_tenant{LIST_USAGE(FOR_TENANT), list_nargs, LIST_TYPES};
 
+// The end of the period that begins at START: an hour later, or the same
+// local time one period later (a day is 23 or 25 hours when clocks change).
+#define PERIOD_END(START)                                                                                          \
+    "CASE WHEN $4 = 'hour' THEN " START " + $12 ELSE ((" START " AT TIME ZONE $6) + $12) AT TIME ZONE $6 END"
+
 // Periods (in time zone $6) that overlap [$5, $7], from the rollups; $4 the
 // period, $8..$11 whether to group by model, usage_type, endpoint, context;
 // $12 one period as an interval; $13, $14 filters on context and model. A
@@ -291,7 +296,7 @@ spi::Statement list_for_tenant{LIST_USAGE(FOR_TENANT), list_nargs, LIST_TYPES};
 #define SUMMARY(WHICH)                                                                                             \
     "WITH bounds AS ("                                                                                            \
     "  SELECT pg_catalog.date_trunc($4, $5, $6) AS low,"                                                          \
-    "         ((pg_catalog.date_trunc($4, $7, $6) AT TIME ZONE $6) + $12) AT TIME ZONE $6 AS high"               \
+    "         " PERIOD_END("pg_catalog.date_trunc($4, $7, $6)") " AS high"                                         \
     "), edges AS ("                                                                                               \
     "  SELECT DISTINCT pg_catalog.date_bin('24 hours', p AT TIME ZONE $6, '2000-01-01 00:00:00+00') AS day"       \
     "    FROM bounds b CROSS JOIN pg_catalog.generate_series(b.low AT TIME ZONE $6, b.high AT TIME ZONE $6, $12) p" \
@@ -323,7 +328,7 @@ spi::Statement list_for_tenant{LIST_USAGE(FOR_TENANT), list_nargs, LIST_TYPES};
     "         sum(units) AS units, sum(cost) AS cost, sum(charged) AS charged"                                    \
     "    FROM buckets GROUP BY period_start, model, usage_type, endpoint, context, by_endpoint"                   \
     ")"                                                                                                           \
-    "SELECT period_start, ((period_start AT TIME ZONE $6) + $12) AT TIME ZONE $6,"                                \
+    "SELECT period_start, " PERIOD_END("period_start") ","                                                     \
     "       nullif(model, ''), usage_type, nullif(endpoint, ''), context,"                                        \
     "       sum(requests)::bigint, sum(successful_requests)::bigint, sum(failed_requests)::bigint,"               \
     "       sum(input_tokens)::bigint, sum(cached_input_tokens)::bigint, sum(cache_write_tokens)::bigint,"        \

@@ -146,14 +146,16 @@ INSERT INTO credits_usage_record (id, account_id, account_key, model, usage_type
                                   cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, units,
                                   requests, success, occurred_at, created_at)
 SELECT 'use_old_' || a.external_id, a.id, a.account_key, 'm', 'text', 'customer', 7, 0, 0, 0, 0, 0, 1, true,
-       date_bin('15 minutes', now() - interval '60 days', '2000-01-01'), now()
+       date_bin('15 minutes', now() - interval '60 days', '2000-01-01 00:00:00+00'), now()
   FROM credits_account a WHERE a.external_id LIKE 'c%' AND a.tenant = 'default';
-INSERT INTO credits_usage_rollup (account_id, account_key, bucket, model, usage_type, endpoint, context, records,
-                                  requests, successful_requests, failed_requests, input_tokens, cached_input_tokens,
-                                  cache_write_tokens, output_tokens, reasoning_tokens, units, cost, charged)
-SELECT a.id, a.account_key, date_bin('15 minutes', now() - interval '60 days', '2000-01-01'), 'm', 'text', '',
-       'customer', 1, 1, 1, 0, 7, 0, 0, 0, 0, 0, 0, 0
-  FROM credits_account a WHERE a.external_id LIKE 'c%' AND a.tenant = 'default';
+INSERT INTO credits_usage_rollup (account_id, account_key, span, bucket, model, usage_type, endpoint, context,
+                                  records, requests, successful_requests, failed_requests, input_tokens,
+                                  cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, units, cost,
+                                  charged)
+SELECT a.id, a.account_key, s.span, date_bin(s.span, now() - interval '60 days', '2000-01-01 00:00:00+00'), 'm',
+       'text', '', 'customer', 1, 1, 1, 0, 7, 0, 0, 0, 0, 0, 0, 0
+  FROM credits_account a CROSS JOIN (VALUES (interval '15 minutes'), (interval '1 day')) s (span)
+ WHERE a.external_id LIKE 'c%' AND a.tenant = 'default';
 SELECT count(*) AS findings FROM credits_verify();
 SELECT credits_prune_usage(now() - interval '36 days') AS pruned;
 SELECT count(*) AS left_over FROM credits_usage_record WHERE occurred_at < now() - interval '36 days';
