@@ -1,4 +1,4 @@
--- The README's quick start: accounts, credit, debit, grants, a plan, balance and the ledger.
+-- The README's quick start: accounts, credit, debit, grants, a plan, usage metering, balance and the ledger.
 \set ON_ERROR_STOP 1
 \pset footer off
 CREATE EXTENSION credits;
@@ -33,6 +33,16 @@ SELECT coalesce(category, 'ungranted') AS paid_by, amount FROM credits_entry_gra
 -- A monthly allowance: 10,000 credits each month that lapse at the period's end.
 SELECT code, allowance, period FROM credits_create_plan('pro', 'Pro', 10000, 'month');
 SELECT plan_code, current_period_start, current_period_end FROM credits_assign_plan('user_123', 'pro');
+
+-- Meter AI calls: a rate card (credits per million tokens), then one call that
+-- prices the usage, debits it and records it; summaries read rollups.
+SELECT model, input_price, cached_input_price, output_price
+  FROM credits_set_price('gpt-4o', input_price => 250, cached_input_price => 125, output_price => 1000);
+SELECT cost, charged, transaction_id, balance
+  FROM credits_charge('user_123', 'gpt-4o', input_tokens => 1200, cached_input_tokens => 800,
+                      output_tokens => 350, description => 'gpt-4o call', idempotency_key => 'req_def');
+SELECT period_start, model, total_requests, input_tokens, output_tokens, credits_consumed, credits_charged
+  FROM credits_usage_summary('user_123', group_by => '{model}');
 
 SELECT balance, reserved, available FROM credits_balance('user_123');
 
