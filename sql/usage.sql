@@ -254,7 +254,7 @@ SELECT count(*) AS acme_rows_listed FROM credits_list_usage(model => 'acme-model
 -- external id and unit.
 SELECT external_id, unit, count(*) AS records, sum(requests) AS requests FROM credits_usage
  GROUP BY external_id, unit ORDER BY external_id;
-SELECT count(*) = (SELECT count(*) FROM credits_usage_record r JOIN credits_account a ON a.id = r.account_id
+SELECT count(*) = (SELECT count(*) FROM credits_usage_record r JOIN credits_account a ON a.id = r.account_id AND a.account_key = r.account_key
                     WHERE a.tenant = 'default') AS all_default_records
   FROM credits_usage;
 

@@ -160,6 +160,18 @@ Datum run_twin(FunctionCallInfo fcinfo, FunctionBody body, const Call &call) {
     int32 key = PG_GETARG_INT32(0);
     auto tenant = text_arg(fcinfo, 1);
     TimestampTz at = PG_GETARG_TIMESTAMPTZ(2);
+    // Citus delegates a twin's call to the shard's node, where it runs in a
+    // connection of Citus's own. Run anywhere else, in the caller's own
+    // session, Citus did not delegate it: Citus 13.2 stops delegating in a
+    // session after a query whose subquery or CTE it failed to plan there
+    // (its recursive planning depth is never reset).
+    if (!cluster::in_internal_connection() && !cluster::group_is_local(cluster::group_of(key)))
+        fail(sqlstate::shard_not_local,
+             format("Citus did not forward %s() to the node of the account's shard", call.route->name),
+             "Citus delegates no call whose distribution argument is not a constant, and (Citus 13.2) none in a "
+             "session after a query whose subquery or CTE it failed to plan there.",
+             "Call the function, not its twin; after such a query, open a new connection and retry (with a pooler, "
+             "close this server connection).");
 
     int nargs = PG_NARGS() - twin_arguments;
     auto shifted = static_cast<FunctionCallInfo>(palloc0(SizeForFunctionCallInfo(nargs)));

@@ -200,4 +200,10 @@ SELECT amount, balance FROM credits_confirm('res_01ARZ3NDEKTSV4RRFFQ69G5FB4');
 SELECT amount, balance FROM credits_reverse('txn_01ARZ3NDEKTSV4RRFFQ69G5FB3');
 SELECT count(*) AS entries FROM credits_ledger('old');
 SELECT * FROM credits_verify(all_tenants => true);
+
+-- After a query whose subquery Citus cannot plan, Citus 13.2 delegates no
+-- function call in this session any more: a call says so, and writes nothing.
+SELECT (SELECT count(*) FROM credits_entry e JOIN credits_account a ON a.id = e.account_id) FROM generate_series(1, 1);
+SELECT pg_temp.fails($$SELECT credits_debit('old', 1)$$);
+SELECT balance FROM credits_accounts WHERE external_id = 'old';
 DROP EXTENSION credits;
