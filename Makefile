@@ -61,7 +61,8 @@ DATA = \
 	credits--0.6.0--0.7.0.sql
 
 REGRESS = accounts credit_debit idempotency ledger tenants verify reservations transfers reversals lifecycle batch \
-	grants plans upgrade toast write_contract bindings access bad_input planted usage pricing
+	grants plans upgrade toast write_contract bindings access bad_input planted usage pricing \
+	usage_summary usage_random
 ISOLATION = concurrent_debits idempotency_race debit_vs_freeze reserve_race reserve_vs_debit confirm_vs_cancel \
 	confirm_vs_expiry transfer_deadlock reverse_vs_debit batch_vs_single debit_vs_expiry double_renewal tenant_lock \
 	charge_race charge_vs_confirm record_usage_race

@@ -335,7 +335,7 @@ spi::Statement list_for_tenant{LIST_USAGE(FOR_TENANT), list_nargs, LIST_TYPES};
     "       sum(output_tokens)::bigint, sum(reasoning_tokens)::bigint, sum(units), sum(cost), sum(charged),"      \
     "       sum(records)::bigint, jsonb_object_agg(by_endpoint, requests)"                                        \
     "  FROM per_endpoint GROUP BY period_start, model, usage_type, endpoint, context"                             \
-    " ORDER BY period_start, model, usage_type, endpoint, context"
+    " ORDER BY 1, 3, 4, 5, 6"  /* as shown: usage without a model or an endpoint last */
 constexpr int summary_nargs = 14;
 #define SUMMARY_TYPES                                                                                              \
     {TEXTOID, TEXTOID, INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, BOOLOID, BOOLOID, BOOLOID,      \
@@ -408,8 +408,8 @@ void group_by_arg(FunctionCallInfo fcinfo, int argno, bool grouped[4]) {
 //   page_offset): newest first.
 CREDITS_FUNCTION(credits_list_usage) {
     auto account = args::reference(fcinfo, 0, "account");
-    auto context = args::string(fcinfo, 1, "context", 255);
-    auto model = args::string(fcinfo, 2, "model", 255);
+    auto context = args::identifier(fcinfo, 1, "context");
+    auto model = args::identifier(fcinfo, 2, "model");
     auto since = finite_timestamp(fcinfo, 3, "since");
     auto until = finite_timestamp(fcinfo, 4, "until");
     int32 page_size = args::int32_value(fcinfo, 5).value_or(50);
@@ -442,14 +442,18 @@ CREDITS_FUNCTION(credits_usage_summary) {
     TimestampTz now = clock::now();
     TimestampTz since = finite_timestamp(fcinfo, 2, "since").value_or(now);
     TimestampTz until = finite_timestamp(fcinfo, 3, "until").value_or(std::max(since, now));
+    constexpr int64 max_span = 100 * 366 * USECS_PER_DAY;
+    if (since < now - max_span || until > now + max_span)
+        fail(sqlstate::invalid_parameter, "since and until must lie within 100 years of now",
+             format("since is %s and until is %s.", pstrdup(timestamptz_to_str(since)), timestamptz_to_str(until)));
     if (since > until)
         fail(sqlstate::invalid_parameter, "since is after until",
              format("since is %s and until is %s.", pstrdup(timestamptz_to_str(since)), timestamptz_to_str(until)));
     bool grouped[4];
     group_by_arg(fcinfo, 4, grouped);
     const char *zone = time_zone_arg(fcinfo, 5);
-    auto context = args::string(fcinfo, 6, "context", 255);
-    auto model = args::string(fcinfo, 7, "model", 255);
+    auto context = args::identifier(fcinfo, 6, "context");
+    auto model = args::identifier(fcinfo, 7, "model");
     spi::begin(fcinfo);
     spi::Params params;
     add_scope(params, account)
