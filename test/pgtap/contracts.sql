@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION credits;
-SELECT plan(96);
+SELECT plan(97);
 
 SELECT has_function('credits_create_account',
     ARRAY['text', 'text', 'text', 'jsonb', 'text', 'integer', 'numeric', 'numeric', 'text', 'interval', 'numeric']);
@@ -105,8 +105,17 @@ SELECT is(
 SELECT is(
     (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
       WHERE attrelid = 'credits_apply_result'::regclass AND attnum > 0),
-    ARRAY['index', 'ok', 'sqlstate', 'message', 'transaction_id', 'reservation_id', 'balance', 'available'],
+    ARRAY['index', 'ok', 'sqlstate', 'message', 'transaction_id', 'reservation_id', 'balance', 'available',
+          'usage_id'],
     'credits_apply_result has the documented columns');
+SELECT is(
+    (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+      WHERE attrelid = 'credits_usage_result'::regclass AND attnum > 0),
+    ARRAY['id', 'account_id', 'external_id', 'model', 'usage_type', 'endpoint', 'context', 'input_tokens',
+          'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'units', 'requests',
+          'success', 'cost', 'charged', 'unit', 'price_id', 'transaction_id', 'reservation_id', 'description',
+          'metadata', 'idempotency_key', 'occurred_at', 'created_at', 'balance', 'available', 'replayed'],
+    'credits_usage_result has the documented columns');
 SELECT is(
     (SELECT array_agg(a ORDER BY n) FROM unnest(
         (SELECT proargnames FROM pg_proc WHERE proname = 'credits_balance')) WITH ORDINALITY AS t(a, n)),
@@ -148,7 +157,7 @@ SELECT is(
     NULL, 'no trigger function is executable by PUBLIC');
 
 -- Tables are dumped with their data.
-SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 10,
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 14,
           'pg_dump backs up every table (and the status history''s sequence)');
 
 -- Privileges.
