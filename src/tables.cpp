@@ -201,6 +201,12 @@ TupleTableSlot *find_by_index(Session &s, TableId t, Oid index_oid, const Datum 
     return take_first(begin_index_scan(s, t, index_oid, keys, nkeys));
 }
 
+TupleTableSlot *find_to_update(Session &s, TableId t, Oid index_oid, const Datum *keys, int nkeys) {
+    TupleTableSlot *slot = find_by_index(s, t, index_oid, keys, nkeys);
+    if (slot) s.locked = lappend(s.locked, slot);
+    return slot;
+}
+
 TupleTableSlot *lock_by_index(Session &s, TableId t, Oid index_oid, const Datum *keys, int nkeys, Wait wait,
                               Filter filter) {
     IndexScan *scan = begin_index_scan(s, t, index_oid, keys, nkeys);

@@ -119,6 +119,11 @@ TupleTableSlot *find_by_index(Session &s, TableId t, Oid index, const Datum *key
 template <typename Visit>
 void scan_index(Session &s, TableId t, Oid index, const Datum *keys, int nkeys, Visit visit);
 
+// The same for a row to update() without a row lock, when every writer of
+// it holds another lock this caller holds too (a usage rollup: its
+// account's). close() releases the slot.
+TupleTableSlot *find_to_update(Session &s, TableId t, Oid index, const Datum *keys, int nkeys);
+
 // Reloads the row version the slot holds, if a fresh snapshot still sees it
 // (nobody has updated it since); false otherwise.
 bool refresh(Session &s, TableId t, TupleTableSlot *slot);

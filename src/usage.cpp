@@ -212,7 +212,7 @@ std::optional<Record> find_replay(tables::Session &s, const Account &account, co
 
 struct RollupChange {
     struct Row {
-        TupleTableSlot *row;  // the locked rollup row, or nullptr: insert one
+        TupleTableSlot *row;  // the rollup row as it is, or nullptr: insert one
         tables::Values values;
     } rows[span_count];
 };
@@ -233,7 +233,9 @@ RollupChange *prepare(tables::Session &s, const Account &account, const Usage &u
                         tables::text_datum(u.context)};
         constexpr int nkeys = sizeof(keys) / sizeof(keys[0]);
         RollupChange::Row &r = change->rows[span];
-        r.row = tables::lock_by_index(s, tables::TableId::UsageRollup, rollup_index(s), keys, nkeys);
+        // No row lock: every writer of an account's rollups holds the
+        // account's lock, so the version read (fresh, after it) is current.
+        r.row = tables::find_to_update(s, tables::TableId::UsageRollup, rollup_index(s), keys, nkeys);
         r.values = tables::new_values(tables::rel(s, tables::TableId::UsageRollup));
         for (int i = 0; i < counter_count; i++) {
             AttrNumber attnum = c[first_counter + i];

@@ -263,7 +263,7 @@ namespace {
 
 // A listing or summary is of one account ($2 its id, $3 its key) or of the
 // whole tenant ($1). Two statements, so that each has a plan that fits.
-#define FOR_ACCOUNT " AND r.account_id = $2 AND r.account_key = $3"
+#define FOR_ACCOUNT " AND a.id = $2 AND a.account_key = $3"
 #define FOR_TENANT " AND $2::text IS NULL AND $3::int IS NULL"
 
 
@@ -300,13 +300,17 @@ spi::Statement list_for_tenant{LIST_USAGE(FOR_TENANT), list_nargs, LIST_TYPES};
     "), edges AS ("                                                                                               \
     "  SELECT DISTINCT pg_catalog.date_bin('24 hours', p AT TIME ZONE $6, '2000-01-01 00:00:00+00') AS day"       \
     "    FROM bounds b CROSS JOIN pg_catalog.generate_series(b.low AT TIME ZONE $6, b.high AT TIME ZONE $6, $12) p" \
+    "), scope AS ("                                                                                               \
+    "  SELECT a.id, a.account_key FROM @extschema@.credits_account a WHERE a.tenant = $1" WHICH                    \
     "), rollups AS ("                                                                                             \
-    "  SELECT r.* FROM @extschema@.credits_usage_rollup r CROSS JOIN bounds b JOIN edges e"                       \
-    "      ON r.bucket >= e.day AND r.bucket < e.day + interval '24 hours'"                                       \
-    "   WHERE r.span = interval '15 minutes' AND r.bucket >= b.low AND r.bucket < b.high" WHICH                   \
+    "  SELECT r.* FROM scope s CROSS JOIN bounds b CROSS JOIN edges e CROSS JOIN LATERAL ("                       \
+    "    SELECT * FROM @extschema@.credits_usage_rollup q"                                                        \
+    "     WHERE q.account_id = s.id AND q.account_key = s.account_key AND q.span = interval '15 minutes'"         \
+    "       AND q.bucket >= greatest(e.day, b.low) AND q.bucket < least(e.day + interval '24 hours', b.high)) r"   \
     "  UNION ALL"                                                                                                 \
-    "  SELECT r.* FROM @extschema@.credits_usage_rollup r CROSS JOIN bounds b"                                    \
-    "   WHERE r.span = interval '1 day' AND r.bucket >= b.low AND r.bucket < b.high" WHICH                        \
+    "  SELECT r.* FROM scope s CROSS JOIN bounds b JOIN @extschema@.credits_usage_rollup r"                       \
+    "      ON r.account_id = s.id AND r.account_key = s.account_key"                                              \
+    "   WHERE r.span = interval '1 day' AND r.bucket >= b.low AND r.bucket < b.high"                              \
     "     AND r.bucket NOT IN (SELECT day FROM edges)"                                                            \
     "), buckets AS ("                                                                                             \
     "  SELECT pg_catalog.date_trunc($4, r.bucket, $6) AS period_start,"                                           \
@@ -316,9 +320,7 @@ spi::Statement list_for_tenant{LIST_USAGE(FOR_TENANT), list_nargs, LIST_TYPES};
     "         r.input_tokens, r.cached_input_tokens, r.cache_write_tokens, r.output_tokens, r.reasoning_tokens,"  \
     "         r.units, r.cost, r.charged"                                                                         \
     "    FROM rollups r"                                                                                          \
-    "    JOIN @extschema@.credits_account a ON a.id = r.account_id AND a.account_key = r.account_key"             \
-    "   WHERE a.tenant = $1"                                                                                      \
-    "     AND ($13::text IS NULL OR r.context = $13) AND ($14::text IS NULL OR r.model = $14)"                    \
+    "   WHERE ($13::text IS NULL OR r.context = $13) AND ($14::text IS NULL OR r.model = $14)"                    \
     "), per_endpoint AS ("                                                                                        \
     "  SELECT period_start, model, usage_type, endpoint, context, by_endpoint, sum(records) AS records,"          \
     "         sum(requests) AS requests, sum(successful_requests) AS successful_requests,"                        \
