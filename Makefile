@@ -5,6 +5,7 @@
 #   make demo       set up what is missing, build, install, run the quick start
 #   make test       set up what is missing, build, install, run every test
 #   make bench      run the pgbench benchmarks (bench/README.md)
+#   make bench-usage  usage summaries against GROUP BY over 1,000,000 records
 
 EXTENSION = credits
 MODULE_big = credits
@@ -113,6 +114,14 @@ bench: deps
 	$(MAKE) all
 	scripts/as-root.sh $(MAKE) install
 	CLUSTER_OPTS="-o fsync=$(FSYNC)" scripts/with-cluster.sh bench/run.sh
+
+# credits_usage_summary (rollups) against the same GROUP BY over 1,000,000
+# usage records of one account in one month (bench/usage_summary.sh).
+.PHONY: bench-usage
+bench-usage: deps
+	$(MAKE) all
+	scripts/as-root.sh $(MAKE) install
+	CLUSTER_OPTS="-o fsync=$(FSYNC)" scripts/with-cluster.sh bench/usage_summary.sh
 
 # credits on a local Citus cluster (scripts/test-citus.sh), after building
 # Citus when it is not installed.

@@ -11,28 +11,19 @@ ROUNDS=${ROUNDS:-3}
 CLIENTS=${CLIENTS:-8}
 
 psql -X -q -f setup.sql >/dev/null
+psql -X -q -f usage_setup.sql >/dev/null
 
-tps() {  # script clients
-    pgbench -n -M prepared -c "$2" -j 2 -T "$DURATION" -f "$1" 2>/dev/null |
-        sed -n 's/^tps = \([0-9.]*\) .*/\1/p'
-}
-
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
-# name credits-script credits-clients operations-per-run baseline-script
-compare() {
-    ours="" theirs=""
-    for _ in $(seq "$ROUNDS"); do
-        ours="$ours $(tps "$2" "$3")"
-        theirs="$theirs $(tps "$5" "$CLIENTS")"
-    done
-    o=$(echo "$ours" | median | awk -v n="$4" '{ printf "%.0f", $1 * n }')
-    t=$(echo "$theirs" | median | awk '{ printf "%.0f", $1 }')
-    printf '%-32s %12s %12s %8s\n' "$1" "$o" "$t" "$(echo "$o $t" | awk '{ printf "%.2f", $1 / $2 }')"
-}
+. ./lib.sh
 
 printf '%-32s %12s %12s %8s\n' "workload (per second)" credits raw-SQL ratio
 compare "debits, 10,000 accounts" credits_debit.sql "$CLIENTS" 1 baseline_debit.sql
+# A charge prices, debits and records usage (with its rollup) in one call,
+# against the same debit in raw SQL; then with an idempotency key per call.
+compare "charges, 10,000 accounts" credits_charge.sql "$CLIENTS" 1 baseline_debit.sql
+compare "charges with a key each" credits_charge_key.sql "$CLIENTS" 1 baseline_debit.sql
+# A usage record (and its rollup) against one INSERT into a plain table with
+# credits_usage_record's columns and indexes.
+compare "usage records, 10,000 accounts" credits_record_usage.sql "$CLIENTS" 1 baseline_usage_insert.sql
 compare "debits, one hot account" credits_debit_hot.sql "$CLIENTS" 1 baseline_debit_hot.sql
 # Two transactions per cycle, as an application makes them, against one debit.
 compare "reserve+confirm cycles" credits_reserve_confirm.sql "$CLIENTS" 1 baseline_debit.sql
