@@ -155,10 +155,14 @@ Usage defaults() {
     return u;
 }
 
-void check_quantities(const Usage &u) {
-    if (u.context != "customer" && u.context != "developer")
-        fail(sqlstate::invalid_parameter, format("unknown context \"%s\"", args::shown(u.context)),
+void check_context(std::string_view context) {
+    if (context != "customer" && context != "developer")
+        fail(sqlstate::invalid_parameter, format("unknown context \"%s\"", args::shown(context)),
              "context is customer or developer.");
+}
+
+void check_quantities(const Usage &u) {
+    check_context(u.context);
     for (int b = 0; b < bucket_count; b++)
         if (u.tokens[b] < 0 || u.tokens[b] > max_tokens)
             fail(sqlstate::invalid_parameter, format("%s is out of range", bucket_names[b]),

@@ -51,6 +51,7 @@ Usage defaults();
 // count or a request count out of range; check() also gives CR023 for an
 // occurred_at outside [now - 35 days, now + 5 minutes].
 void check_quantities(const Usage &u);
+void check_context(std::string_view context);  // customer or developer
 void check(const Usage &u);
 TimestampTz occurred_at(const Usage &u);
 

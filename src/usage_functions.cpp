@@ -411,6 +411,7 @@ void group_by_arg(FunctionCallInfo fcinfo, int argno, bool grouped[4]) {
 CREDITS_FUNCTION(credits_list_usage) {
     auto account = args::reference(fcinfo, 0, "account");
     auto context = args::identifier(fcinfo, 1, "context");
+    if (context) usage::check_context(*context);
     auto model = args::identifier(fcinfo, 2, "model");
     auto since = finite_timestamp(fcinfo, 3, "since");
     auto until = finite_timestamp(fcinfo, 4, "until");
@@ -455,6 +456,7 @@ CREDITS_FUNCTION(credits_usage_summary) {
     group_by_arg(fcinfo, 4, grouped);
     const char *zone = time_zone_arg(fcinfo, 5);
     auto context = args::identifier(fcinfo, 6, "context");
+    if (context) usage::check_context(*context);
     auto model = args::identifier(fcinfo, 7, "model");
     spi::begin(fcinfo);
     spi::Params params;

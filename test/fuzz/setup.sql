@@ -42,6 +42,9 @@ SELECT count(*) FROM credits_reverse((SELECT transaction_id FROM credits_debit('
 SELECT count(*) FROM credits_create_plan('basic_a', 'Basic', 100, 'month', rollover => 'all');
 SELECT count(*) FROM credits_create_account('a_plan');
 SELECT count(*) FROM credits_assign_plan('a_plan', 'basic_a');
+SELECT count(*) FROM credits_set_price('gpt', input_price => 2.5, output_price => 10,
+                                       effective_from => now() - interval '40 days');
+SELECT count(*) FROM credits_charge('a_main', 'gpt', input_tokens => 1000, idempotency_key => 'u_used');
 
 SET credits.tenant = 'fz_b';
 SELECT count(*) FROM credits_create_account('b_main', scale => 2, initial_balance => 1000.50);
@@ -58,6 +61,9 @@ SELECT count(*) FROM credits_reverse((SELECT transaction_id FROM credits_debit('
 SELECT count(*) FROM credits_create_plan('basic_b', 'Basic', 10.50, 'week');
 SELECT count(*) FROM credits_create_account('b_plan', scale => 2);
 SELECT count(*) FROM credits_assign_plan('b_plan', 'basic_b');
+SELECT count(*) FROM credits_set_price('gpt', input_price => 0.25, per_tokens => 1000,
+                                       effective_from => now() - interval '40 days');
+SELECT count(*) FROM credits_record_usage('b_main', 'gpt', input_tokens => 10, idempotency_key => 'u_used');
 RESET credits.tenant;
 
 -- Raw values of each tenant that pools and batch templates refer to.
@@ -465,6 +471,48 @@ SELECT pg_temp.pool('{ops}', 'edge', $$'[]'$$);
 INSERT INTO fuzz_pool (kind, tenant, class, expr)
 SELECT 'account_nn', tenant, class, expr FROM fuzz_pool WHERE kind = 'account' AND expr <> 'NULL' ORDER BY id;
 
+-- Usage metering. A usage record may name any hold or transaction of its
+-- account, settled or not (what failed usage was held by, say), or none.
+INSERT INTO fuzz_pool (kind, tenant, class, expr)
+SELECT p.kind || '_link', p.tenant,
+       CASE WHEN p.expr = 'NULL' OR p.expr IN (SELECT quote_literal(value) FROM fuzz_ref r
+                                               WHERE r.tenant = p.tenant AND r.name IN ('cancelled_hold', 'reversal_txn'))
+            THEN 'good' ELSE p.class END, p.expr
+  FROM fuzz_pool p WHERE p.kind IN ('reservation', 'transaction') ORDER BY p.id;
+-- Listings and summaries of the whole tenant take no account.
+INSERT INTO fuzz_pool (kind, tenant, class, expr)
+SELECT 'account_opt', tenant, CASE WHEN expr = 'NULL' THEN 'good' ELSE class END, expr
+  FROM fuzz_pool WHERE kind = 'account' ORDER BY id;
+SELECT pg_temp.pool('{model}', 'good', E'''gpt''\n''no_price''');
+SELECT pg_temp.pool('{model}', 'bad', E'NULL\n' || pg_temp.s('empty', 'blank', 'long', 'ctrl', 'bidi', 'lead'));
+SELECT pg_temp.pool('{model_new}', 'good', E'''gpt''\n''fz_model''');
+SELECT pg_temp.pool('{model_new}', 'bad', E'NULL\n' || pg_temp.s('empty', 'blank', 'long', 'ctrl', 'bidi', 'lead'));
+SELECT pg_temp.pool('{label}', 'good', E'NULL\n''text''\n''image''');
+SELECT pg_temp.pool('{label}', 'bad', pg_temp.s('empty', 'blank', 'long', 'ctrl', 'bidi', 'trail'));
+SELECT pg_temp.pool('{context}', 'good', E'NULL\n''customer''\n''developer''');
+SELECT pg_temp.pool('{context}', 'bad', E'''admin''\n''CUSTOMER''\n' || pg_temp.s('empty', 'ctrl', 'inject'));
+SELECT pg_temp.pool('{tokens}', 'good', E'NULL\n0\n1000');
+SELECT pg_temp.pool('{tokens}', 'edge', '1000000000000000');
+SELECT pg_temp.pool('{tokens}', 'bad', E'-1\n1000000000000001\n9223372036854775807\n-9223372036854775808');
+SELECT pg_temp.pool('{requests}', 'good', E'NULL\n0\n1\n3');
+SELECT pg_temp.pool('{requests}', 'edge', '1000000');
+SELECT pg_temp.pool('{requests}', 'bad', E'-1\n1000001\n2147483647\n-2147483648');
+SELECT pg_temp.pool('{per_tokens}', 'good', E'NULL\n1\n1000\n1000000');
+SELECT pg_temp.pool('{per_tokens}', 'bad', E'0\n-1\n10\n999\n2147483647');
+SELECT pg_temp.pool('{rounding}', 'good', E'NULL\n''up''\n''half_up''\n''down''');
+SELECT pg_temp.pool('{rounding}', 'bad', E'''ceil''\n''UP''\n' || pg_temp.s('empty', 'ctrl', 'huge'));
+SELECT pg_temp.pool('{summary_period}', 'good', E'NULL\n''hour''\n''day''\n''week''\n''month''\n''year''');
+SELECT pg_temp.pool('{summary_period}', 'bad', E'''decade''\n''MONTH''\n' || pg_temp.s('empty', 'ctrl', 'huge'));
+SELECT pg_temp.pool('{time_zone}', 'good', E'NULL\n''UTC''\n''America/New_York''\n''Asia/Kathmandu''');
+SELECT pg_temp.pool('{time_zone}', 'bad', E'''Mars/Olympus''\n' || pg_temp.s('empty', 'ctrl', 'long', 'inject'));
+SELECT pg_temp.pool('{group_by}', 'good', E'NULL\n''{}''\n''{model}''\n''{model,usage_type,endpoint,context}''');
+SELECT pg_temp.pool('{group_by}', 'bad', E'''{tenant}''\n''{NULL}''\n''{""model ""}''');
+SELECT pg_temp.pool('{occurred_at}', 'good', E'NULL\nnow()\nnow() - interval ''34 days''');
+SELECT pg_temp.pool('{occurred_at}', 'bad', E'now() - interval ''36 days''\nnow() + interval ''1 hour''\n''infinity''\n''-infinity''');
+SELECT pg_temp.pool('{occurred_at}', 'cast', E'''not a date''');
+SELECT pg_temp.pool('{before}', 'good', E'now() - interval ''40 days''\nnow() - interval ''10 years''');
+SELECT pg_temp.pool('{before}', 'bad', E'NULL\nnow()\nnow() - interval ''1 day''\n''infinity''\n''-infinity''');
+
 -- Every function a role can call (not the trigger functions), the access set
 -- that grants it and whether it writes; its parameters and their kinds.
 CREATE TABLE fuzz_fn (fn text PRIMARY KEY, access text NOT NULL, writes bool NOT NULL);
@@ -481,7 +529,10 @@ INSERT INTO fuzz_fn VALUES
     ('credits_cancel_plan', 'app', true), ('credits_create_plan', 'admin', true), ('credits_run_due', 'admin', true),
     ('credits_expire_reservations', 'admin', true), ('credits_bind_role', 'admin', true),
     ('credits_unbind_role', 'admin', true), ('credits_grant_access', 'admin', true),
-    ('credits_revoke_access', 'admin', true);
+    ('credits_revoke_access', 'admin', true), ('credits_record_usage', 'app', true),
+    ('credits_charge', 'app', true), ('credits_set_price', 'admin', true), ('credits_prune_usage', 'admin', true),
+    ('credits_quote', 'read', false), ('credits_list_usage', 'read', false),
+    ('credits_usage_summary', 'read', false), ('credits_account_summary', 'read', false);
 INSERT INTO fuzz_param
 SELECT fn, i, split_part(p, ' ', 1), split_part(p, ' ', 2), split_part(p, ' ', 3)
   FROM (VALUES
@@ -529,7 +580,37 @@ SELECT fn, i, split_part(p, ' ', 1), split_part(p, ' ', 2), split_part(p, ' ', 3
     ('credits_update_account', 'account text account,name text name,email text email,metadata jsonb metadata,'
                                'overdraft_limit numeric nonneg_acct,status text status,default_grant_ttl interval ttl,'
                                'min_credit_amount numeric nonneg_acct'),
-    ('credits_verify', 'account text account_nn,all_tenants boolean verify_all')) f(fn, params),
+    ('credits_verify', 'account text account_nn,all_tenants boolean verify_all'),
+    ('credits_record_usage', 'account text account,model text ident,usage_type text label,endpoint text ident,'
+                             'context text context,input_tokens bigint tokens,cached_input_tokens bigint tokens,'
+                             'cache_write_tokens bigint tokens,output_tokens bigint tokens,'
+                             'reasoning_tokens bigint tokens,units numeric nonneg,requests integer requests,'
+                             'success boolean bool,cost numeric nonneg,transaction text transaction_link,'
+                             'reservation text reservation_link,description text text,metadata jsonb metadata,'
+                             'occurred_at timestamptz occurred_at,idempotency_key text key'),
+    ('credits_charge', 'account text account,model text model,usage_type text label,input_tokens bigint tokens,'
+                       'cached_input_tokens bigint tokens,cache_write_tokens bigint tokens,'
+                       'output_tokens bigint tokens,reasoning_tokens bigint tokens,units numeric nonneg,'
+                       'requests integer requests,idempotency_key text key,reservation text reservation,'
+                       'endpoint text ident,context text context,success boolean bool,description text text,'
+                       'reference text ident,metadata jsonb metadata,occurred_at timestamptz occurred_at,'
+                       'on_excess text on_excess'),
+    ('credits_set_price', 'model text model_new,usage_type text label,input_price numeric nonneg,'
+                          'cached_input_price numeric nonneg,cache_write_price numeric nonneg,'
+                          'output_price numeric nonneg,reasoning_price numeric nonneg,request_price numeric nonneg,'
+                          'unit_price numeric nonneg,per_tokens integer per_tokens,rounding text rounding,'
+                          'effective_from timestamptz ts,description text text,metadata jsonb metadata'),
+    ('credits_quote', 'account text account,model text model,usage_type text label,input_tokens bigint tokens,'
+                      'cached_input_tokens bigint tokens,cache_write_tokens bigint tokens,'
+                      'output_tokens bigint tokens,reasoning_tokens bigint tokens,units numeric nonneg,'
+                      'requests integer requests,at timestamptz ts'),
+    ('credits_list_usage', 'account text account_opt,context text context,model text ident,since timestamptz ts,'
+                           'until timestamptz ts,page_size integer page_size,page_offset integer page_offset'),
+    ('credits_usage_summary', 'account text account_opt,period text summary_period,since timestamptz ts,'
+                              'until timestamptz ts,group_by text[] group_by,time_zone text time_zone,'
+                              'context text context,model text ident'),
+    ('credits_account_summary', 'account text account,time_zone text time_zone'),
+    ('credits_prune_usage', 'before timestamptz before')) f(fn, params),
   unnest(string_to_array(params, ',')) WITH ORDINALITY x(p, i);
 
 -- The tables above match the installed extension: every function a role can
