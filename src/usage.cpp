@@ -314,27 +314,56 @@ const char *id_of(const Record &r) {
     return TextDatumGetCString(r.values[attnum - 1]);
 }
 
-Datum result(TupleDesc desc, const Record &r, const Account &account) {
-    Datum *values = static_cast<Datum *>(palloc0(desc->natts * sizeof(Datum)));
-    bool *nulls = static_cast<bool *>(palloc(desc->natts * sizeof(bool)));
+namespace {
+
+// Where each column of credits_usage_result comes from: a column of the
+// record (its attribute number), or the account (the negative codes).
+enum Source { external_id = -1, unit = -2, balance = -3, available = -4, replayed = -5 };
+constexpr const char *account_columns[] = {"external_id", "unit", "balance", "available", "replayed"};
+
+struct ResultMap {
+    Oid type = InvalidOid;  // of the result, with the record's
+    int record_natts = 0;   // number of columns, for which it was made
+    int natts = 0;
+    int source[64];
+} result_map;
+
+const ResultMap &map_for(TupleDesc desc, TupleDesc record) {
+    if (result_map.type == desc->tdtypeid && result_map.record_natts == record->natts && desc->natts <= 64)
+        return result_map;
+    if (desc->natts > 64) elog(ERROR, "credits_usage_result has more columns than credits knows");
     for (int i = 0; i < desc->natts; i++) {
         const char *name = NameStr(TupleDescAttr(desc, i)->attname);
-        nulls[i] = false;
-        if (strcmp(name, "external_id") == 0)
-            values[i] = CStringGetTextDatum(account.external_id);
-        else if (strcmp(name, "unit") == 0)
-            values[i] = CStringGetTextDatum(account.unit);
-        else if (strcmp(name, "balance") == 0)
-            values[i] = units_to_numeric(account.balance, account.scale);
-        else if (strcmp(name, "available") == 0)
-            values[i] = units_to_numeric(account.available(), account.scale);
-        else if (strcmp(name, "replayed") == 0)
-            values[i] = BoolGetDatum(r.replayed);
-        else {
-            int attnum = SPI_fnumber(r.desc, name);
-            if (attnum <= 0) elog(ERROR, "credits_usage_result has a column \"%s\" that usage lacks", name);
-            nulls[i] = r.nulls[attnum - 1];
-            values[i] = r.values[attnum - 1];
+        int source = 0;
+        for (int a = 0; a < 5 && source == 0; a++)
+            if (strcmp(name, account_columns[a]) == 0) source = -(a + 1);
+        if (source == 0) source = SPI_fnumber(record, name);
+        if (source == SPI_ERROR_NOATTRIBUTE || source == 0)
+            elog(ERROR, "credits_usage_result has a column \"%s\" that usage lacks", name);
+        result_map.source[i] = source;
+    }
+    result_map.natts = desc->natts;
+    result_map.record_natts = record->natts;
+    result_map.type = desc->tdtypeid;
+    return result_map;
+}
+
+}  // namespace
+
+Datum result(TupleDesc desc, const Record &r, const Account &account) {
+    const ResultMap &map = map_for(desc, r.desc);
+    Datum *values = static_cast<Datum *>(palloc0(desc->natts * sizeof(Datum)));
+    bool *nulls = static_cast<bool *>(palloc0(desc->natts * sizeof(bool)));
+    for (int i = 0; i < desc->natts; i++) {
+        switch (map.source[i]) {
+            case external_id: values[i] = CStringGetTextDatum(account.external_id); break;
+            case unit: values[i] = CStringGetTextDatum(account.unit); break;
+            case balance: values[i] = units_to_numeric(account.balance, account.scale); break;
+            case available: values[i] = units_to_numeric(account.available(), account.scale); break;
+            case replayed: values[i] = BoolGetDatum(r.replayed); break;
+            default:
+                nulls[i] = r.nulls[map.source[i] - 1];
+                values[i] = r.values[map.source[i] - 1];
         }
     }
     return results::composite(desc, values, nulls);
