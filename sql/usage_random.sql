@@ -174,7 +174,10 @@ RETURNS TABLE (period_start timestamptz, period_end timestamptz, model text, usa
                input_tokens bigint, cached_input_tokens bigint, cache_write_tokens bigint, output_tokens bigint,
                reasoning_tokens bigint, units numeric, credits_consumed numeric, credits_charged numeric,
                records bigint, requests_by_endpoint jsonb)
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+BEGIN
+RETURN QUERY
 WITH usage AS (
     SELECT date_trunc(period, u.occurred_at, zone) AS period_start,
            CASE WHEN 'model' = ANY (group_by) THEN u.model END COLLATE "default" AS model,
@@ -183,7 +186,7 @@ WITH usage AS (
            CASE WHEN 'context' = ANY (group_by) THEN u.context END COLLATE "default" AS context,
            coalesce(u.endpoint, '') AS by_endpoint, u.requests, u.success, u.input_tokens, u.cached_input_tokens,
            u.cache_write_tokens, u.output_tokens, u.reasoning_tokens, u.units, u.cost, u.charged
-      FROM credits_usage_record u JOIN credits_account a ON a.id = u.account_id
+      FROM credits_usage_record u JOIN credits_account a ON a.id = u.account_id AND a.account_key = u.account_key
      WHERE a.tenant = 'default' AND (account IS NULL OR a.external_id = account)
        AND (only_context IS NULL OR u.context = only_context) AND (only_model IS NULL OR u.model = only_model)
 ), per_endpoint AS (
@@ -204,8 +207,8 @@ SELECT e.period_start,
        sum(e.cache_write_tokens)::bigint, sum(e.output_tokens)::bigint, sum(e.reasoning_tokens)::bigint,
        sum(e.units), sum(cost), sum(charged), sum(records)::bigint, jsonb_object_agg(by_endpoint, requests)
   FROM per_endpoint e
- GROUP BY e.period_start, e.model, e.usage_type, e.endpoint, e.context
-$$;
+ GROUP BY e.period_start, e.model, e.usage_type, e.endpoint, e.context;
+END $$;
 
 -- One variant: the rows of the summary (since and until spanning all the
 -- data) that differ from the recomputation or have no counterpart in it,
@@ -213,7 +216,10 @@ $$;
 CREATE FUNCTION pg_temp.compare(account text, period text, zone text, group_by text[], only_context text = NULL,
                                 only_model text = NULL)
 RETURNS TABLE (mismatches bigint, summary_rows bigint, recomputed_rows bigint)
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+RETURN QUERY
 SELECT count(*) FILTER (WHERE (s.*) IS DISTINCT FROM (r.*)), count(s.period_start), count(r.period_start)
   FROM credits_usage_summary(account, period, now() - interval '35 days', now() + interval '1 hour', group_by, zone,
                              only_context, only_model) s
@@ -221,8 +227,8 @@ SELECT count(*) FILTER (WHERE (s.*) IS DISTINCT FROM (r.*)), count(s.period_star
     ON (r.period_start, coalesce(r.model, '-'), coalesce(r.usage_type, '-'), coalesce(r.endpoint, '-'),
         coalesce(r.context, '-'))
      = (s.period_start, coalesce(s.model, '-'), coalesce(s.usage_type, '-'), coalesce(s.endpoint, '-'),
-        coalesce(s.context, '-'))
-$$;
+        coalesce(s.context, '-'));
+END $$;
 
 CREATE TEMP TABLE variants AS
 SELECT p.period, z.zone, g.group_by, a.account, c.*

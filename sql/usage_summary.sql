@@ -28,8 +28,10 @@ RESET credits.tenant;
 -- The rollup rows of the records loaded here, in both spans: the UTC
 -- quarter-hour and the UTC day each record falls in ('' for a NULL model or
 -- endpoint; successful and failed requests, cost and charged 0 when none).
-CREATE FUNCTION pg_temp.restore_rollups(ids text) RETURNS bigint LANGUAGE sql AS $$
-WITH loaded AS (
+CREATE FUNCTION pg_temp.restore_rollups(ids text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    loaded bigint;
+BEGIN
 INSERT INTO credits_usage_rollup (account_id, account_key, span, bucket, model, usage_type, endpoint, context, records,
                                   requests, successful_requests, failed_requests, input_tokens, cached_input_tokens,
                                   cache_write_tokens, output_tokens, reasoning_tokens, units, cost, charged)
@@ -41,10 +43,10 @@ SELECT account_id, account_key, s.span, date_bin(s.span, occurred_at, timestampt
   FROM credits_usage_record CROSS JOIN (VALUES (interval '15 minutes'), (interval '1 day')) AS s(span)
  WHERE id LIKE ids
  GROUP BY account_id, account_key, s.span, date_bin(s.span, occurred_at, timestamptz '2000-01-01 00:00:00+00'),
-          coalesce(model, ''), usage_type, coalesce(endpoint, ''), context
-RETURNING 1)
-SELECT count(*) FROM loaded
-$$;
+          coalesce(model, ''), usage_type, coalesce(endpoint, ''), context;
+GET DIAGNOSTICS loaded = ROW_COUNT;
+RETURN loaded;
+END $$;
 
 -- The records: tag, tenant, account, model, usage_type, endpoint, context,
 -- input_tokens, requests, success, cost, charged, occurred_at (UTC).
@@ -54,8 +56,8 @@ INSERT INTO credits_usage_record (id, account_id, account_key, model, usage_type
 SELECT 'use_fx_' || v.tag, a.id, a.account_key, v.model, v.usage_type, v.endpoint, v.context, v.input_tokens,
        CASE WHEN v.tag = 'm2' THEN 7 ELSE 0 END, CASE WHEN v.tag = 'm2' THEN 8 ELSE 0 END,
        CASE WHEN v.tag = 'm2' THEN 9 ELSE 0 END, CASE WHEN v.tag = 'm2' THEN 11 ELSE 0 END,
-       CASE WHEN v.tag = 'm2' THEN 1.5 ELSE 0 END, v.requests, v.success, v.cost, v.charged, v.at::timestamptz,
-       v.at::timestamptz
+       CASE WHEN v.tag = 'm2' THEN 1.5 ELSE 0 END, v.requests, v.success, v.cost, v.charged, (v.at || '+00')::timestamptz,
+       (v.at || '+00')::timestamptz  -- UTC wherever the INSERT runs (on Citus: the workers)
   FROM (VALUES
     -- A month in New York (EST -05:00 until 2026-03-08, EDT -04:00 after).
     ('m1', 'default', 'month', 'gpt-4o', 'text', '/v1/chat', 'customer', 1, 1, true, 0.5, 1, '2026-03-01 04:59:59'),
@@ -277,8 +279,8 @@ SELECT call, pg_temp.fails(call) FROM (VALUES
     ($$SELECT credits_usage_summary('acc_01M8MZQMDV97HRFH7QYQ2JFX97')$$)
 ) AS calls(call);
 -- CR002: another tenant's account, by its id.
-SELECT pg_temp.fails(format('SELECT credits_usage_summary(%L)', id)) AS other_tenants_account
-  FROM credits_account WHERE tenant = 'other' AND external_id = 'month';
+SELECT id AS other_id FROM credits_account WHERE tenant = 'other' AND external_id = 'month' \gset
+SELECT pg_temp.fails(format('SELECT credits_usage_summary(%L)', :'other_id')) AS other_tenants_account;
 
 SELECT * FROM credits_verify();
 DROP EXTENSION credits;

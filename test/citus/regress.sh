@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 suites=${CITUS_REGRESS:-accounts credit_debit idempotency ledger tenants reservations transfers reversals \
-lifecycle batch grants plans usage pricing citus}
+lifecycle batch grants plans usage pricing usage_summary citus}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
