@@ -32,6 +32,7 @@ SOURCES = \
 	src/ops.cpp \
 	src/plan_functions.cpp \
 	src/plans.cpp \
+	src/price_functions.cpp \
 	src/pricing.cpp \
 	src/reservation_functions.cpp \
 	src/reservations.cpp \
@@ -46,7 +47,9 @@ SOURCES = \
 	src/transfers.cpp \
 	src/triggers.cpp \
 	src/usage.cpp \
+	src/usage_args.cpp \
 	src/usage_functions.cpp \
+	src/usage_reports.cpp \
 	src/verify.cpp \
 	src/worker.cpp \
 	src/write_rules.cpp
