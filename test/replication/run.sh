@@ -56,7 +56,8 @@ check() {
     if [ "$(sql "$2" "$3")" = t ]; then echo "ok - $1"; else echo "not ok - $1"; exit 1; fi
 }
 
-tables="credits_account credits_entry credits_reservation credits_grant credits_plan credits_subscription credits_status_change"
+tables="credits_account credits_entry credits_reservation credits_grant credits_plan credits_subscription"
+tables="$tables credits_status_change credits_price credits_usage_record credits_usage_rollup"
 # Every row of every published table, as text.
 all_rows=$(for t in $tables; do
     printf "SELECT '%s', count(*), md5(coalesce(string_agg(r::text, ',' ORDER BY r::text), '')) FROM %s r UNION ALL " "$t" "$t"
@@ -103,6 +104,10 @@ SELECT credits_assign_plan('bob', 'monthly');
 SELECT credits_freeze('alice', 'audit');
 SELECT credits_unfreeze('alice', 'audit done');
 SELECT credits_create_account('filtered', initial_balance => 100);
+SELECT credits_set_price('gpt', input_price => 1, per_tokens => 1000, effective_from => now() - interval '1 day');
+SELECT credits_charge('bob', 'gpt', input_tokens => 3000, idempotency_key => 'call-1');
+SELECT credits_charge('bob', 'gpt', input_tokens => 2000, endpoint => '/v1/chat');
+SELECT credits_record_usage('alice', 'gpt', input_tokens => 10, success => false);
 SQL
 
 wait_same "the subscriber has every change" "$all_rows" credits_sub "$all_rows"
@@ -158,6 +163,12 @@ fails_with "credits_debit is refused without a replica identity and writes nothi
     "SELECT credits_debit('alice', 1)"
 
 sql credits_pub "ALTER TABLE credits_account REPLICA IDENTITY DEFAULT"
+# The same for the usage rollups, which a record updates (at the moment of a
+# record made before, its rows exist).
+sql credits_pub "ALTER TABLE credits_usage_rollup REPLICA IDENTITY NOTHING"
+fails_with "credits_record_usage is refused without a replica identity of the rollups and writes nothing" 55000 \
+    "SELECT credits_record_usage('alice', 'gpt', occurred_at => (SELECT max(occurred_at) FROM credits_usage_record))"
+sql credits_pub "ALTER TABLE credits_usage_rollup REPLICA IDENTITY DEFAULT"
 sql credits_pub "SELECT credits_debit('alice', 1)" >/dev/null
 wait_same "with the key as replica identity again the subscriber follows" "$all_rows" credits_sub "$all_rows"
 check "credits_verify finds nothing on the subscriber at the end" credits_sub \
