@@ -112,6 +112,7 @@ test: deps
 	scripts/with-cluster.sh scripts/run-tests.sh
 	test/worker/run.sh
 	test/replication/run.sh
+	test/standby/run.sh
 
 bench: deps
 	$(MAKE) all
