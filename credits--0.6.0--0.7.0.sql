@@ -387,3 +387,13 @@ COMMENT ON FUNCTION @extschema@.credits_account_summary(text, text) IS
     'An account with its balance, plan, usage this month and usage in all. Errors: CR002, CR012.';
 COMMENT ON FUNCTION @extschema@.credits_prune_usage(timestamptz) IS
     'Deletes the tenant''s usage records older than before (at least 35 days ago); summaries keep them. Errors: CR012.';
+COMMENT ON TYPE @extschema@.credits_usage_result IS
+    'A usage record as credits_record_usage, credits_charge and credits_list_usage return it, with the account''s '
+    'balance and available right after the call and whether it was a replay.';
+COMMENT ON TYPE @extschema@.credits_price_version IS
+    'A version of a price as credits_set_price returns it, with when the next version takes over.';
+-- (0.6.0 objects that had none.)
+COMMENT ON FUNCTION @extschema@.credits_key_in_id(text) IS
+    'The account key an id carries in its last 32 bits (internal, for credits_distribute).';
+COMMENT ON TABLE @extschema@.credits_legacy_id IS
+    'Ids made before 0.6.0, which carry no account key, and the key of their account (filled by credits_distribute).';

@@ -102,6 +102,8 @@ SELECT CASE price_id WHEN :'va' THEN 'A' WHEN :'vb' THEN 'B' END AS version, cos
 SELECT CASE price_id WHEN :'va' THEN 'A' WHEN :'vb' THEN 'B' END AS version, cost, charged, balance
   FROM credits_charge('cr', 'ver', input_tokens => 10);
 -- Before the first version, or for a model or usage_type without a price: CR021.
+SELECT (SELECT count(*) FROM credits_usage) AS usage_rows, (SELECT count(*) FROM credits_entries) AS entries,
+       (SELECT sum(balance) FROM credits_accounts) AS balances \gset before_
 SELECT call, pg_temp.fails(call) FROM (VALUES
     ($$SELECT credits_quote('cr', 'ver', input_tokens => 1, at => now() - interval '11 days')$$),
     ($$SELECT credits_charge('cr', 'ver', input_tokens => 1, occurred_at => now() - interval '11 days')$$),
@@ -109,6 +111,8 @@ SELECT call, pg_temp.fails(call) FROM (VALUES
     ($$SELECT credits_charge('cr', 'ver', 'image', input_tokens => 1)$$),
     ($$SELECT credits_quote('cr', 'unpriced')$$)
 ) AS calls(call);
+SELECT (SELECT count(*) FROM credits_usage) = :before_usage_rows AND (SELECT count(*) FROM credits_entries) = :before_entries
+       AND (SELECT sum(balance) FROM credits_accounts) = :before_balances AS nothing_written;
 -- Another tenant has a rate card of its own.
 SET credits.tenant = 'acme';
 SELECT count(*) AS acme_prices FROM credits_prices;
@@ -286,6 +290,8 @@ SELECT status, confirmed_amount, released_amount FROM credits_reservations WHERE
 
 -- Frozen and closed accounts are not charged (CR007), not even nothing.
 SELECT status FROM credits_freeze('cr');
+SELECT (SELECT count(*) FROM credits_usage) AS usage_rows, (SELECT count(*) FROM credits_entries) AS entries,
+       (SELECT sum(balance) FROM credits_accounts) AS balances \gset before_
 SELECT pg_temp.fails($$SELECT credits_charge('cr', 'ver', input_tokens => 1)$$);
 SELECT pg_temp.fails($$SELECT credits_charge('cr', 'free')$$);
 SELECT external_id FROM credits_create_account('shut');
@@ -302,6 +308,8 @@ SELECT call, pg_temp.fails(call) FROM (VALUES
     ($$SELECT credits_charge('usd', 'q', occurred_at => now() + interval '6 minutes')$$),
     ($$SELECT credits_charge('usd', 'q', occurred_at => now() - interval '36 days')$$)
 ) AS calls(call);
+SELECT (SELECT count(*) FROM credits_usage) = :before_usage_rows AND (SELECT count(*) FROM credits_entries) = :before_entries
+       AND (SELECT sum(balance) FROM credits_accounts) = :before_balances AS nothing_written;
 
 SELECT count(*) AS findings FROM credits_verify();
 DROP EXTENSION credits;
