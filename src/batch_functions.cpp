@@ -256,8 +256,6 @@ const usage::Usage *usage_of(const Object &o, ops::Kind kind) {
     if (o.get(f_requests)) u->requests = o.integer(f_requests);
     u->success = o.flag(f_success).value_or(true);
     u->reservation_id = o.identifier(f_reservation);
-    if (u->reservation_id && ids::has_shape(*u->reservation_id, "res_"))
-        u->reservation_id = args::cstr(ids::canonical(*u->reservation_id).view());
     u->description = o.text(f_description);
     u->metadata = o.metadata();
     if (auto at = o.string(f_occurred_at, 64)) {

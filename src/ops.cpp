@@ -178,10 +178,21 @@ TupleTableSlot *usage_hold_row(tables::Session &s, const Account &account, std::
     return row;
 }
 
+// A usage as it is recorded and compared with a replay: the ids it links to
+// in their canonical spelling (ids are case-insensitive).
+usage::Usage with_canonical_links(const usage::Usage &given) {
+    usage::Usage u = given;
+    if (u.reservation_id && ids::has_shape(*u.reservation_id, "res_"))
+        u.reservation_id = args::cstr(ids::canonical(*u.reservation_id).view());
+    if (u.transaction_id && ids::has_shape(*u.transaction_id, "txn_"))
+        u.transaction_id = args::cstr(ids::canonical(*u.transaction_id).view());
+    return u;
+}
+
 // credits_charge: prices the usage, debits it (or settles its reservation
 // with it) and records it, every check before the first write.
 void charge(tables::Session &s, Account &account, const Request &r, Result &result) {
-    const usage::Usage &u = *r.usage;
+    const usage::Usage u = with_canonical_links(*r.usage);
     if (auto replay = usage::find_replay(s, account, u, true)) {
         result.usage = *replay;
         return;
@@ -219,9 +230,7 @@ void charge(tables::Session &s, Account &account, const Request &r, Result &resu
 // credits_record_usage: records usage that was paid (or not) elsewhere; a
 // transaction or reservation it names must be this account's.
 void record_usage(tables::Session &s, Account &account, const Request &r, Result &result) {
-    usage::Usage u = *r.usage;
-    if (u.transaction_id && ids::has_shape(*u.transaction_id, "txn_"))
-        u.transaction_id = args::cstr(ids::canonical(*u.transaction_id).view());
+    usage::Usage u = with_canonical_links(*r.usage);
     if (auto replay = usage::find_replay(s, account, u, false)) {
         result.usage = *replay;
         return;

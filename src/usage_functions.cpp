@@ -44,8 +44,6 @@ CREDITS_FUNCTION(credits_record_usage) {
     u.cost = usage_args::quantity(fcinfo, 13, "cost");
     u.transaction_id = args::reference(fcinfo, 14, "transaction");
     u.reservation_id = args::reference(fcinfo, 15, "reservation");
-    if (u.reservation_id && ids::has_shape(*u.reservation_id, "res_"))
-        u.reservation_id = args::cstr(ids::canonical(*u.reservation_id).view());
     u.description = args::string(fcinfo, 16, "description");
     u.metadata = args::json_object(fcinfo, 17, "metadata");
     u.occurred_at = usage_args::finite_timestamp(fcinfo, 18, "occurred_at");
@@ -65,8 +63,6 @@ CREDITS_FUNCTION(credits_charge) {
     usage_args::read_priced(fcinfo, 1, u);
     u.idempotency_key = args::idempotency_key(fcinfo, 10);
     u.reservation_id = args::reference(fcinfo, 11, "reservation");
-    if (u.reservation_id && ids::has_shape(*u.reservation_id, "res_"))
-        u.reservation_id = args::cstr(ids::canonical(*u.reservation_id).view());
     u.endpoint = args::identifier(fcinfo, 12, "endpoint", 1000);
     u.context = usage_args::context(fcinfo, 13);
     u.success = !args::given(fcinfo, 14) || PG_GETARG_BOOL(14);
