@@ -13,6 +13,8 @@ MODULE_big = credits
 SOURCES = \
 	src/account_functions.cpp \
 	src/accounts.cpp \
+	src/alert_functions.cpp \
+	src/alerts.cpp \
 	src/amount.cpp \
 	src/args.cpp \
 	src/batch_functions.cpp \
@@ -21,6 +23,8 @@ SOURCES = \
 	src/cluster.cpp \
 	src/ddl_guard.cpp \
 	src/distribute.cpp \
+	src/event_functions.cpp \
+	src/events.cpp \
 	src/grants.cpp \
 	src/guard.cpp \
 	src/ids.cpp \
@@ -62,14 +66,15 @@ DATA = \
 	credits--0.3.0--0.4.0.sql \
 	credits--0.4.0--0.5.0.sql \
 	credits--0.5.0--0.6.0.sql \
-	credits--0.6.0--0.7.0.sql
+	credits--0.6.0--0.7.0.sql \
+	credits--0.7.0--0.8.0.sql
 
 REGRESS = accounts credit_debit idempotency ledger tenants verify reservations transfers reversals lifecycle batch \
 	grants plans upgrade toast write_contract bindings access bad_input planted usage pricing \
 	usage_summary usage_random
 ISOLATION = concurrent_debits idempotency_race debit_vs_freeze reserve_race reserve_vs_debit confirm_vs_cancel \
 	confirm_vs_expiry transfer_deadlock reverse_vs_debit batch_vs_single debit_vs_expiry double_renewal tenant_lock \
-	charge_race charge_vs_confirm record_usage_race
+	charge_race charge_vs_confirm record_usage_race alert_race reload_race complete_reload_race event_order
 ISOLATION_OPTS = --inputdir=test
 
 # PostgreSQL 15 from Debian; any pg_config when that one is not there.

@@ -134,6 +134,25 @@ SELECT has_function_privilege('credits_upgrade_app', 'credits_charge(text, text,
                               ' numeric, numeric, numeric, integer, text, timestamptz, text, jsonb)', 'EXECUTE')
            AS set_price,
        has_table_privilege('credits_upgrade_app', 'credits_usage', 'SELECT') AS usage_view;
+
+-- 0.7.0 to 0.8.0: alerts, auto-reload and events. The replaced
+-- create/update_account and credits_balance keep their grants; the access
+-- set gains the new functions and views; accounts start unwatched.
+ALTER EXTENSION credits UPDATE TO '0.8.0';
+SELECT extversion FROM pg_extension WHERE extname = 'credits';
+SELECT p.oid::regprocedure AS function, has_function_privilege('credits_upgrade_app', p.oid, 'EXECUTE') AS granted
+  FROM pg_proc p WHERE p.proname IN ('credits_create_account', 'credits_update_account', 'credits_balance')
+ ORDER BY p.proname;
+SELECT has_function_privilege('credits_upgrade_app', 'credits_set_auto_reload(text, boolean, numeric, numeric,'
+                              ' numeric, integer, integer, interval, text, interval, integer)', 'EXECUTE') AS reload,
+       has_function_privilege('credits_upgrade_app', 'credits_claim_events(text, integer)', 'EXECUTE') AS claim,
+       has_function_privilege('credits_upgrade_app', 'credits_prune_events(timestamptz)', 'EXECUTE') AS prune,
+       has_table_privilege('credits_upgrade_app', 'credits_events', 'SELECT') AS events_view;
+SELECT count(*) FILTER (WHERE watched) AS watched, count(*) FILTER (WHERE notify_emails IS NOT NULL) AS notified
+  FROM credits_account;
+SELECT external_id, balance, auto_reload_enabled FROM credits_balance('kept');
+SELECT thresholds, thresholds_in_alarm FROM credits_set_alerts('kept', '{100}');
+SELECT type, data->>'threshold' AS threshold FROM credits_events;
 SELECT model, requests, balance FROM credits_record_usage('kept', 'gpt-4o', input_tokens => 10);
 SELECT model, total_requests, input_tokens FROM credits_usage_summary('kept', group_by => '{model}');
 SELECT * FROM credits_verify(all_tenants => true);

@@ -14,6 +14,11 @@
 
 #include <initializer_list>
 
+extern "C" {
+#include "catalog/pg_collation.h"
+#include "utils/array.h"
+}
+
 using namespace credits;
 
 namespace {
@@ -21,19 +26,20 @@ namespace {
 spi::Statement insert_account{
     "INSERT INTO @extschema@.credits_account (id, tenant, external_id, owner_id, name, email, unit, scale, balance, reserved,"
     " overdraft_limit, status, metadata, entry_count, created_at, updated_at, default_grant_ttl, min_credit_amount,"
-    " account_key)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, 'active', $10, 0, $11, $11, $12, $13, $14)"
+    " account_key, notify_emails)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, 'active', $10, 0, $11, $11, $12, $13, $14, $15)"
     // No conflict target: on Citus the unique key includes account_key.
     " ON CONFLICT DO NOTHING",
-    14,
+    15,
     {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT2OID, NUMERICOID, JSONBOID, TIMESTAMPTZOID,
-     INTERVALOID, NUMERICOID, INT4OID}};
+     INTERVALOID, NUMERICOID, INT4OID, TEXTARRAYOID}};
 
 spi::Statement account_view_row{"SELECT * FROM @extschema@.credits_accounts WHERE id = $1", 1, {TEXTOID}};
 
 spi::Statement balance_view_row{
-    "SELECT id, external_id, balance, reserved, available, unit, updated_at FROM @extschema@.credits_accounts WHERE id = $1", 1,
-    {TEXTOID}};
+    "SELECT id, external_id, balance, reserved, available, unit, updated_at, auto_reload_enabled, auto_reload_threshold,"
+    " auto_reload_amount FROM @extschema@.credits_accounts WHERE id = $1",
+    1, {TEXTOID}};
 
 std::string_view external_id_arg(FunctionCallInfo fcinfo, int argno) {
     std::string_view id = args::required_identifier(fcinfo, argno, "external_id");
@@ -43,16 +49,53 @@ std::string_view external_id_arg(FunctionCallInfo fcinfo, int argno) {
     return id;
 }
 
+void check_email(std::string_view email, const char *name) {
+    args::check_identifier(email, name);
+    size_t at = email.find('@');
+    bool plausible = email.size() <= 320 && at != std::string_view::npos && at > 0 && at + 1 < email.size() &&
+                     email.find_first_of(" \t\r\n,;<>") == std::string_view::npos;
+    if (!plausible)
+        fail(sqlstate::invalid_parameter, format("%s is not an email address", name),
+             format("\"%s\" needs one name, an @ and a domain, without spaces, commas or angle brackets.",
+                    args::shown(email)));
+}
+
 std::optional<std::string_view> email_arg(FunctionCallInfo fcinfo, int argno) {
     auto email = args::identifier(fcinfo, argno, "email", 320);
-    if (!email) return email;
-    size_t at = email->find('@');
-    bool plausible = at != std::string_view::npos && at > 0 && at + 1 < email->size() &&
-                     email->find_first_of(" \t\r\n") == std::string_view::npos;
-    if (!plausible)
-        fail(sqlstate::invalid_parameter, "email is not an email address",
-             format("\"%s\" needs one name, an @ and a domain, without spaces.", args::shown(*email)));
+    if (email) check_email(*email, "email");
     return email;
+}
+
+// notify_emails: who the app tells of the account's alerts; at most 20
+// addresses, each once. An empty array means none (stored as NULL).
+constexpr int max_notify_emails = 20;
+struct NotifyEmails {
+    bool given;
+    std::optional<Datum> list;  // nullopt: none
+};
+NotifyEmails notify_emails_arg(FunctionCallInfo fcinfo, int argno) {
+    if (!args::given(fcinfo, argno)) return NotifyEmails{false, std::nullopt};
+    ArrayType *array = PG_GETARG_ARRAYTYPE_P(argno);
+    Datum *elems;
+    bool *nulls;
+    int n;
+    deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+    if (ARR_NDIM(array) > 1) fail(sqlstate::invalid_parameter, "notify_emails must be a one-dimensional array");
+    if (n > max_notify_emails)
+        fail(sqlstate::invalid_parameter, "too many notify_emails",
+             format("%d were given; an account has at most %d.", n, max_notify_emails));
+    for (int i = 0; i < n; i++) {
+        if (nulls[i]) fail(sqlstate::invalid_parameter, "notify_emails must not contain NULL");
+        text *t = DatumGetTextPP(elems[i]);
+        std::string_view email(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+        check_email(email, "notify_emails");
+        for (int j = 0; j < i; j++)
+            if (DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID, elems[i], elems[j])))
+                fail(sqlstate::invalid_parameter, "notify_emails must be distinct",
+                     format("\"%s\" is given twice.", args::shown(email)));
+    }
+    if (n == 0) return NotifyEmails{true, std::nullopt};
+    return NotifyEmails{true, PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT))};
 }
 
 std::optional<Status> status_arg(FunctionCallInfo fcinfo, int argno) {
@@ -126,7 +169,7 @@ CREDITS_FUNCTION(credits_key_in_id) {
 
 // credits_create_account(external_id, name, email, metadata, unit, scale,
 //                        overdraft_limit, initial_balance, owner_id,
-//                        default_grant_ttl, min_credit_amount)
+//                        default_grant_ttl, min_credit_amount, notify_emails)
 CREDITS_FUNCTION(credits_create_account) {
     std::string_view external_id = external_id_arg(fcinfo, 0);
     auto name = args::string(fcinfo, 1, "name", args::max_key_length);
@@ -141,6 +184,7 @@ CREDITS_FUNCTION(credits_create_account) {
     auto ttl = ttl_arg(fcinfo, 9);
     std::optional<Datum> min_credit;
     if (args::given(fcinfo, 10)) min_credit = min_credit_arg(fcinfo, 10, scale, label);
+    std::optional<Datum> notify_emails = notify_emails_arg(fcinfo, 11).list;
 
     spi::begin(fcinfo);
     tables::Session s;
@@ -163,7 +207,8 @@ CREDITS_FUNCTION(credits_create_account) {
                                                    .add(TimestampTzGetDatum(clock::now()))
                                                    .add(ttl)
                                                    .add(min_credit)
-                                                   .add(Int32GetDatum(key)));
+                                                   .add(Int32GetDatum(key))
+                                                   .add(notify_emails));
     if (inserted == 0)
         fail(sqlstate::duplicate_account, format("account \"%s\" already exists", label),
              format("Tenant \"%s\" already has an account with that external_id.",
@@ -185,7 +230,8 @@ CREDITS_FUNCTION(credits_get_account) {
     return results::view_row(fcinfo, account_view_row, find_account_id(account));
 }
 
-// credits_balance(account) -> account_id, external_id, balance, reserved, available, unit, updated_at
+// credits_balance(account) -> account_id, external_id, balance, reserved, available, unit, updated_at,
+//                             auto_reload_enabled, auto_reload_threshold, auto_reload_amount
 CREDITS_FUNCTION(credits_balance) {
     std::string_view account = account_arg(fcinfo, 0);
     spi::begin(fcinfo);
@@ -193,7 +239,7 @@ CREDITS_FUNCTION(credits_balance) {
 }
 
 // credits_update_account(account, name, email, metadata, overdraft_limit, status,
-//                        default_grant_ttl, min_credit_amount)
+//                        default_grant_ttl, min_credit_amount, notify_emails)
 CREDITS_FUNCTION(credits_update_account) {
     std::string_view account_ref = account_arg(fcinfo, 0);
     auto name = args::string(fcinfo, 1, "name", args::max_key_length);
@@ -229,9 +275,12 @@ CREDITS_FUNCTION(credits_update_account) {
     if (min_credit)
         changes.set(col(AccountColumn::min_credit_amount),
                     min_credit_arg(fcinfo, 7, account.scale, account.external_id));
+    NotifyEmails notify_emails = notify_emails_arg(fcinfo, 8);
+    if (notify_emails.given) changes.set(col(AccountColumn::notify_emails), notify_emails.list);
     if (status) change_status(s, account, *status, std::nullopt, changes);
 
-    if (name || email || metadata || limit || ttl || min_credit || account.changed) save_account(s, account, &changes);
+    if (name || email || metadata || limit || ttl || min_credit || notify_emails.given || account.changed)
+        save_account(s, account, &changes);
     tables::close(s);
     return results::view_row(fcinfo, account_view_row, account.id);
 }

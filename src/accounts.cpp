@@ -1,5 +1,7 @@
 #include "accounts.h"
 
+#include "alerts.h"
+
 #include "args.h"
 #include "clock.h"
 #include "errors.h"
@@ -20,7 +22,7 @@ constexpr const char *column_names[] = {
     "status",       "unit",             "scale",       "balance",     "reserved",
     "overdraft_limit", "metadata",      "entry_count", "updated_at",  "next_hold_expiry",
     "grant_count",  "next_grant_expiry", "default_grant_ttl", "min_credit_amount", "next_renewal",
-    "account_key"};
+    "account_key",  "notify_emails",    "watched"};
 constexpr int column_count = static_cast<int>(AccountColumn::count);
 static_assert(sizeof(column_names) / sizeof(column_names[0]) == column_count);
 tables::Columns<column_count> columns{column_names};
@@ -94,6 +96,9 @@ Account load(tables::Session &s, TupleTableSlot *row) {
         a.default_grant_ttl = *DatumGetIntervalP(*ttl);
     auto minimum = tables::nullable(row, col(AccountColumn::min_credit_amount));
     a.min_credit_amount = minimum ? numeric_to_units(*minimum, a.scale) : 0;
+    a.watched = DatumGetBool(tables::value(row, col(AccountColumn::watched)));
+    a.saved_balance = a.balance;
+    a.saved_reserved = a.reserved;
     a.changed = false;
     return a;
 }
@@ -246,6 +251,15 @@ void save_account(tables::Session &s, Account &a, tables::Values *extra) {
         .set(col(AccountColumn::updated_at), TimestampTzGetDatum(clock::now()));
     tables::update(s, tables::TableId::Account, a.row, changes);
     a.changed = false;
+    Units balance_before = a.saved_balance, available_before = a.saved_balance - a.saved_reserved;
+    a.saved_balance = a.balance;
+    a.saved_reserved = a.reserved;
+    if (a.watched && (a.balance != balance_before || a.available() != available_before))
+        alerts::evaluate(s, a, alerts::Before{balance_before, available_before});
+}
+
+std::string_view account_tenant(tables::Session &s, const Account &a) {
+    return *tables::text_value(a.row, account_attnum(s, AccountColumn::tenant));
 }
 
 const char *resolve_account_id(tables::Session &s, std::string_view account) {

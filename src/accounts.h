@@ -18,7 +18,7 @@ std::optional<Status> parse_status(std::string_view s);
 enum class AccountColumn {
     id, tenant, external_id, name, email, status, unit, scale, balance, reserved, overdraft_limit, metadata,
     entry_count, updated_at, next_hold_expiry, grant_count, next_grant_expiry, default_grant_ttl,
-    min_credit_amount, next_renewal, account_key, count
+    min_credit_amount, next_renewal, account_key, notify_emails, watched, count
 };
 AttrNumber account_attnum(tables::Session &s, AccountColumn c);
 
@@ -54,6 +54,9 @@ struct Account {
     TimestampTz next_renewal;      // the subscription's period ends (no_expiry: none)
     std::optional<Interval> default_grant_ttl;  // every credit expires after this unless told
     Units min_credit_amount;       // smaller credits are refused (0: any)
+    bool watched;             // has alert or auto-reload settings (alerts.h)
+    Units saved_balance;      // as the row last written says, for alerts
+    Units saved_reserved;
     bool changed;             // differs from the row: save_account() it
 
     Units available() const { return balance - reserved; }
@@ -92,7 +95,7 @@ std::optional<Account> lock_account_by_id(tables::Session &s, std::string_view i
 
 // Writes the ledger state of a locked account (balance, reserved,
 // entry_count, the next expiries and renewal, grant_count, updated_at), plus
-// any `extra` columns.
+// any `extra` columns. A watched account's alerts see the change then.
 void save_account(tables::Session &s, Account &account, tables::Values *extra = nullptr);
 
 // The internal id of an account reference, without locking: an id-shaped
@@ -115,6 +118,9 @@ FoundAccount find_account(std::string_view account);
 void require_status(const Account &account, bool allowed_when_frozen, const char *operation);
 // The same for an account known only by what another node said of it.
 void require_status(const char *external_id, Status status, bool allowed_when_frozen, const char *operation);
+
+// The tenant the account belongs to (background work serves every tenant).
+std::string_view account_tenant(tables::Session &s, const Account &account);
 
 [[noreturn]] void account_not_found(std::string_view account);
 

@@ -31,7 +31,8 @@ namespace {
 constexpr const char *views[] = {"credits_accounts",      "credits_entries",  "credits_reservations",
                                  "credits_status_history", "credits_grants",   "credits_entry_grants",
                                  "credits_plans",          "credits_subscriptions", "credits_role_tenants",
-                                 "credits_role_access",    "credits_usage",    "credits_prices"};
+                                 "credits_role_access",    "credits_usage",    "credits_prices",
+                                 "credits_alerts",         "credits_reload_requests"};
 
 void run_sql(const char *sql) {
     if (SPI_execute(sql, false, 0) < 0) elog(ERROR, "credits: \"%s\" failed", sql);

@@ -19,10 +19,12 @@
 namespace credits::cluster {
 
 // The extension's tables as Citus holds them: by account_key, colocated with
-// credits_account; or as reference tables, a copy on every node.
+// credits_account; or as reference tables, a copy on every node. The event
+// feed's tables are neither: each node keeps its own (events.h).
 inline constexpr const char *account_scoped_tables[] = {
     "credits_account",       "credits_entry",        "credits_reservation",  "credits_grant",
-    "credits_subscription",  "credits_status_change", "credits_usage_record", "credits_usage_rollup"};
+    "credits_subscription",  "credits_status_change", "credits_usage_record", "credits_usage_rollup",
+    "credits_alert",         "credits_reload_request"};
 inline constexpr const char *reference_tables[] = {"credits_plan", "credits_role_tenant", "credits_access_set",
                                                    "credits_legacy_id", "credits_price", "credits_usage_horizon"};
 inline constexpr int account_table_count = sizeof(account_scoped_tables) / sizeof(account_scoped_tables[0]);

@@ -34,6 +34,11 @@ constexpr int shard_not_local = MAKE_SQLSTATE('C', 'R', '0', '2', '0');
 constexpr int price_not_found = MAKE_SQLSTATE('C', 'R', '0', '2', '1');
 constexpr int price_conflict = MAKE_SQLSTATE('C', 'R', '0', '2', '2');
 constexpr int usage_time_out_of_range = MAKE_SQLSTATE('C', 'R', '0', '2', '3');
+constexpr int reload_request_not_found = MAKE_SQLSTATE('C', 'R', '0', '2', '4');
+constexpr int reload_request_completed = MAKE_SQLSTATE('C', 'R', '0', '2', '5');
+constexpr int consumer_not_found = MAKE_SQLSTATE('C', 'R', '0', '2', '6');
+constexpr int event_not_found = MAKE_SQLSTATE('C', 'R', '0', '2', '7');
+constexpr int duplicate_consumer = MAKE_SQLSTATE('C', 'R', '0', '2', '8');
 constexpr int balance_out_of_range = ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
 constexpr int internal = ERRCODE_INTERNAL_ERROR;
 }  // namespace sqlstate

@@ -1,5 +1,6 @@
 #include "grants.h"
 
+#include "events.h"
 #include "args.h"
 #include "clock.h"
 #include "errors.h"
@@ -495,6 +496,9 @@ int settle_expired(tables::Session &s, Account &account, int limit) {
                    std::nullopt};
         m.grants = to_jsonb(f.f, account.scale);
         append(s, account, m);
+        events::Data data;
+        data.text("grant_id", std::string_view(g->id)).amount("amount", gone, account.scale).timestamp("expires_at", g->expires_at);
+        events::emit(s, account, "grant.expired", data);
         expired++;
     }
     account.next_grant_expiry = next;

@@ -2,6 +2,7 @@
 
 #include "clock.h"
 #include "errors.h"
+#include "events.h"
 #include "spi.h"
 
 namespace credits {
@@ -39,6 +40,9 @@ void change_status(tables::Session &s, Account &a, Status to, std::optional<std:
                                 .add(TimestampTzGetDatum(clock::now()))
                                 .add(Int32GetDatum(a.key)));
     changes.set_text(account_attnum(s, AccountColumn::status), std::string_view(status_name(to)));
+    events::Data data;
+    data.text("from", std::string_view(status_name(a.status))).text("to", std::string_view(status_name(to))).text("reason", reason);
+    events::emit(s, a, "account.status_changed", data);
     a.status = to;
     a.changed = true;
 }

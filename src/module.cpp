@@ -1,5 +1,6 @@
 // Library entry point: configuration and transaction hooks.
 #include "clock.h"
+#include "events.h"
 #include "cluster.h"
 #include "settings.h"
 #include "tenants.h"
@@ -25,7 +26,16 @@ void forget_calls_from(SubTransactionId subxact) {
 }
 
 void on_xact(XactEvent event, void *) {
-    if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) forget_calls_from(TopSubTransactionId);
+    switch (event) {
+        case XACT_EVENT_PRE_COMMIT: credits::events::on_commit(false); break;
+        case XACT_EVENT_PRE_PREPARE: credits::events::on_commit(true); break;
+        case XACT_EVENT_ABORT:
+        case XACT_EVENT_PARALLEL_ABORT:
+            forget_calls_from(TopSubTransactionId);
+            credits::events::forget();
+            break;
+        default: break;
+    }
 }
 
 void on_subxact(SubXactEvent event, SubTransactionId subxact, SubTransactionId, void *) {

@@ -1,5 +1,6 @@
 #include "plans.h"
 
+#include "events.h"
 #include "args.h"
 #include "clock.h"
 #include "errors.h"
@@ -215,6 +216,14 @@ void grant_period(tables::Session &s, Account &account, const Plan &plan, Subscr
     m.grants = grants::to_jsonb(grants::combine(made, moved), account.scale);
     append(s, account, m, &transaction_id);
     sub.last_grant_id = made.grant_ids[0];
+    events::Data data;
+    data.text("plan", std::string_view(plan.code))
+        .timestamp("period_start", period.start)
+        .timestamp("period_end", period.end)
+        .amount("allocated", allowance, account.scale)
+        .amount("rolled_over", rolled, account.scale)
+        .text("transaction_id", transaction_id.view());
+    events::emit(s, account, "plan.renewed", data);
 }
 
 }  // namespace

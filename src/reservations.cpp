@@ -1,5 +1,6 @@
 #include "reservations.h"
 
+#include "events.h"
 #include "args.h"
 #include "clock.h"
 #include "grants.h"
@@ -187,6 +188,11 @@ int settle_expired_holds(tables::Session &s, Account &account, int limit) {
         resolve(s, row, h, HoldStatus::Expired, h.expires_at, h.amount, account.scale);
         if (h.grants) grants::release(s, account, grants::from_jsonb(h.grants, account.scale));
         account.reserved -= h.amount;
+        events::Data data;
+        data.text("reservation_id", std::string_view(h.id))
+            .amount("amount", h.amount, account.scale)
+            .timestamp("expires_at", h.expires_at);
+        events::emit(s, account, "reservation.expired", data);
         tables::release_slot(row);
     }
     if (account.next_hold_expiry != next) account.changed = true;

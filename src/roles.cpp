@@ -37,17 +37,20 @@ constexpr const char *read_functions[] = {"credits_get_account",   "credits_bala
 constexpr const char *read_views[] = {"credits_accounts", "credits_entries",      "credits_reservations",
                                       "credits_status_history", "credits_grants", "credits_entry_grants",
                                       "credits_plans",    "credits_subscriptions", "credits_usage",
-                                      "credits_prices"};
+                                      "credits_prices",   "credits_alerts",       "credits_reload_requests",
+                                      "credits_events",   "credits_event_consumers"};
 constexpr const char *app_functions[] = {
     "credits_create_account", "credits_update_account", "credits_credit",   "credits_debit",
     "credits_reserve",        "credits_confirm",        "credits_cancel",   "credits_extend_reservation",
     "credits_reverse",        "credits_adjust",         "credits_transfer", "credits_freeze",
     "credits_unfreeze",       "credits_close",          "credits_reopen",   "credits_apply",
-    "credits_assign_plan",    "credits_cancel_plan",    "credits_record_usage", "credits_charge"};
+    "credits_assign_plan",    "credits_cancel_plan",    "credits_record_usage", "credits_charge",
+    "credits_set_alerts",     "credits_set_auto_reload", "credits_complete_reload", "credits_create_consumer",
+    "credits_drop_consumer",  "credits_claim_events",   "credits_ack_events"};
 constexpr const char *admin_functions[] = {"credits_create_plan",  "credits_verify",        "credits_run_due",
                                            "credits_expire_reservations", "credits_bind_role", "credits_unbind_role",
                                            "credits_grant_access", "credits_revoke_access", "credits_set_price",
-                                           "credits_prune_usage"};
+                                           "credits_prune_usage", "credits_prune_events"};
 constexpr const char *admin_views[] = {"credits_role_tenants", "credits_role_access"};
 
 template <typename T, int N>

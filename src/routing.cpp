@@ -66,6 +66,9 @@ constexpr Route routes[] = {
     {"credits_record_usage", By::Account, true, nullptr},
     {"credits_charge", By::Account, true, nullptr},
     {"credits_prune_usage", By::Split, true, prune_usage_everywhere},
+    {"credits_set_alerts", By::Account, true, nullptr},
+    {"credits_set_auto_reload", By::Account, true, nullptr},
+    {"credits_complete_reload", By::Id, true, nullptr},
     // The sides of what spans two shards (movement_functions.cpp): only
     // ever twins.
     {"credits_transfer_party", By::Account, false, nullptr},
@@ -305,6 +308,8 @@ int32 account_key_of(FunctionCallInfo fcinfo, std::optional<std::string_view> ac
 
 int32 id_key_of(FunctionCallInfo fcinfo, std::optional<std::string_view> id) {
     if (id && (ids::has_shape(*id, "res_") || ids::has_shape(*id, "txn_"))) return key_in_id(fcinfo, *id);
+    // Auto-reload requests exist only since 0.8.0: their ids always carry the key.
+    if (id && ids::has_shape(*id, "rld_")) return ids::key_of(*id);
     return 0;
 }
 

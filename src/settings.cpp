@@ -25,6 +25,7 @@ bool defining = false;  // the library is being loaded: values set before it are
 char *scheduler_database_setting = nullptr;
 int scheduler_interval_setting = 10;
 int scheduler_batch_setting = 1000;
+bool notify_setting = true;
 
 const char *tenant_problem(const char *value) {
     if (strlen(value) > args::max_key_length) return "is longer than 255 bytes";
@@ -96,11 +97,16 @@ void define() {
     DefineCustomIntVariable("credits.scheduler_batch",
                             "Accounts per kind of due work (holds, grants, renewals) in one round.", nullptr,
                             &scheduler_batch_setting, 1000, 1, 1000000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable("credits.notify", "Wake the listeners of channel credits_events when events commit.",
+                             "NOTIFY takes a lock at commit that serialises committing writers, and does not pass "
+                             "PgBouncer's transaction pooling; consumers poll as well.",
+                             &notify_setting, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 }
 
 const char *scheduler_database() { return scheduler_database_setting ? scheduler_database_setting : ""; }
 int scheduler_interval() { return scheduler_interval_setting; }
 int scheduler_batch() { return scheduler_batch_setting; }
+bool notify() { return notify_setting; }
 
 TenantSetting tenant_setting() {
     return TenantSetting{tenant_value, tenant_extra && tenant_extra->chosen, !tenant_extra || tenant_extra->valid};

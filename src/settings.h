@@ -22,4 +22,8 @@ const char *scheduler_database();
 int scheduler_interval();
 int scheduler_batch();
 
+// credits.notify: a transaction that wrote events sends NOTIFY credits_events
+// (an empty payload) as it commits. Off: consumers only poll.
+bool notify();
+
 }  // namespace credits::settings

@@ -27,7 +27,9 @@ namespace {
 
 constexpr const char *table_names[] = {"credits_account",      "credits_entry",        "credits_reservation",
                                        "credits_grant",        "credits_plan",         "credits_subscription",
-                                       "credits_usage_record", "credits_usage_rollup", "credits_price"};
+                                       "credits_usage_record", "credits_usage_rollup", "credits_price",
+                                       "credits_alert",        "credits_reload_request", "credits_event",
+                                       "credits_event_commit", "credits_event_consumer"};
 static_assert(sizeof(table_names) / sizeof(table_names[0]) == static_cast<size_t>(TableId::count));
 
 [[noreturn]] void schema_out_of_date(const char *what, const char *name) {

@@ -20,7 +20,10 @@
 
 namespace credits::tables {
 
-enum class TableId { Account, Entry, Reservation, Grant, Plan, Subscription, Usage, UsageRollup, Price, count };
+enum class TableId {
+    Account, Entry, Reservation, Grant, Plan, Subscription, Usage, UsageRollup, Price,
+    Alert, ReloadRequest, Event, EventCommit, EventConsumer, count
+};
 
 struct Table {
     Relation rel;
