@@ -71,7 +71,7 @@ DATA = \
 
 REGRESS = accounts credit_debit idempotency ledger tenants verify reservations transfers reversals lifecycle batch \
 	grants plans upgrade toast write_contract bindings access bad_input planted usage pricing \
-	usage_summary usage_random
+	usage_summary usage_random alerts events
 ISOLATION = concurrent_debits idempotency_race debit_vs_freeze reserve_race reserve_vs_debit confirm_vs_cancel \
 	confirm_vs_expiry transfer_deadlock reverse_vs_debit batch_vs_single debit_vs_expiry double_renewal tenant_lock \
 	charge_race charge_vs_confirm record_usage_race alert_race reload_race complete_reload_race event_order

@@ -24,7 +24,8 @@ namespace {
 
 spi::Statement insert_consumer{
     "INSERT INTO @extschema@.credits_event_consumer (tenant, name, types, acked_position, acked_ordinal, created_at)"
-    " SELECT $1, $2, $3, CASE WHEN $4 THEN coalesce(max(c.position), 0) ELSE 0 END, 0, $5"
+    " SELECT $1, $2, $3, CASE WHEN $4 THEN coalesce(max(c.position), 0) ELSE 0 END,"
+    "        CASE WHEN $4 THEN 2147483647 ELSE 0 END, $5"
     "   FROM @extschema@.credits_event_commit c WHERE c.tenant = $1"
     " ON CONFLICT DO NOTHING",
     5, {TEXTOID, TEXTOID, TEXTARRAYOID, BOOLOID, TIMESTAMPTZOID}};
@@ -67,16 +68,20 @@ spi::Statement move_cursor{
     " WHERE tenant = $1 AND name = $2 AND (acked_position, acked_ordinal) < ($3, $4)",
     6, {TEXTOID, TEXTOID, INT8OID, INT4OID, TEXTOID, TIMESTAMPTZOID}};
 
-// Events of transactions that committed before `before` and that every
-// consumer of the tenant has acknowledged (a commit position that one has
-// acknowledged only in part stays whole).
-spi::Statement prune{
-    "WITH horizon AS (SELECT coalesce(min(acked_position), 9223372036854775807) AS position"
-    "                   FROM @extschema@.credits_event_consumer WHERE tenant = $1),"
-    " gone AS (DELETE FROM @extschema@.credits_event_commit c USING horizon h"
-    "           WHERE c.tenant = $1 AND c.position < h.position AND c.committed_at < $2"
-    "           RETURNING c.written_by)"
-    " DELETE FROM @extschema@.credits_event e USING gone g WHERE e.written_by = g.written_by AND e.tenant = $1",
+// Events of transactions that committed before `before` that no consumer of
+// the tenant still has to see (one that takes other types never will), then
+// the commit rows left without events.
+spi::Statement prune_events{
+    "DELETE FROM @extschema@.credits_event e USING @extschema@.credits_event_commit c"
+    " WHERE c.written_by = e.written_by AND c.tenant = e.tenant AND c.tenant = $1 AND c.committed_at < $2"
+    "   AND NOT EXISTS (SELECT FROM @extschema@.credits_event_consumer k"
+    "                    WHERE k.tenant = $1 AND (k.acked_position, k.acked_ordinal) < (c.position, e.ordinal)"
+    "                      AND (k.types IS NULL OR e.type = ANY (k.types)))",
+    2, {TEXTOID, TIMESTAMPTZOID}};
+spi::Statement prune_commits{
+    "DELETE FROM @extschema@.credits_event_commit c"
+    " WHERE c.tenant = $1 AND c.committed_at < $2"
+    "   AND NOT EXISTS (SELECT FROM @extschema@.credits_event e WHERE e.written_by = c.written_by AND e.tenant = c.tenant)",
     2, {TEXTOID, TIMESTAMPTZOID}};
 
 std::string_view consumer_arg(FunctionCallInfo fcinfo, int argno) {
@@ -202,10 +207,10 @@ CREDITS_FUNCTION(credits_ack_events) {
                     args::cstr(tenant)),
              "Acknowledge an id that credits_claim_events() returned.");
     };
-    if (!ids::has_shape(through, "evt_")) not_found();
-    ids::Id id = ids::canonical(through);
     spi::begin(fcinfo);
     if (spi::run(find_consumer, spi::Params().add_text(tenant).add_text(name)) == 0) consumer_not_found(name);
+    if (!ids::has_shape(through, "evt_")) not_found();
+    ids::Id id = ids::canonical(through);
     if (spi::run(event_place, spi::Params().add_text(id.view()).add_text(tenant)) == 0) not_found();
     int64 position = spi::row(0).int64_value(1);
     int32 ordinal = DatumGetInt32(spi::row(0).datum(2));
@@ -225,7 +230,9 @@ CREDITS_FUNCTION(credits_prune_events) {
     tables::require_writable(fcinfo->flinfo->fn_oid);
     std::string_view tenant = tenants::current();
     spi::begin(fcinfo);
-    int64 n = static_cast<int64>(run_permitted(prune, spi::Params().add_text(tenant).add(TimestampTzGetDatum(before))));
+    auto params = [&] { return spi::Params().add_text(tenant).add(TimestampTzGetDatum(before)); };
+    int64 n = static_cast<int64>(run_permitted(prune_events, params()));
+    run_permitted(prune_commits, params());
     spi::end();
     PG_RETURN_INT64(n);
 }

@@ -41,6 +41,10 @@ BEGIN
     UPDATE credits_reservation SET expires_at = expires_at - by, created_at = created_at - by;
     UPDATE credits_account SET next_hold_expiry = next_hold_expiry - by, next_grant_expiry = next_grant_expiry - by,
                                next_renewal = next_renewal - by;
+    -- Reload counts are of the UTC day and month of the last request.
+    UPDATE credits_alert SET reload_last_at = reload_last_at - by,
+                             reload_day = ((reload_last_at - by) AT TIME ZONE 'UTC')::date,
+                             reload_month = date_trunc('month', (reload_last_at - by) AT TIME ZONE 'UTC')::date;
     PERFORM set_config('session_replication_role', 'origin', true);
 END $$;
 \set ECHO all
