@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs every test against the cluster in the environment: pg_regress
 # (sql/, expected/), isolation specs (test/specs, test/expected), pgTAP
-# (test/pgtap), the stress run, the fuzz run and PgBouncer's transaction
-# pooling. Exits non-zero on the first suite that fails. (The background worker's test needs a server of its own: `make test`
+# (test/pgtap), the stress run, the fuzz run, PgBouncer's transaction
+# pooling and the example webhook consumer (test/examples). Exits non-zero on the first suite that fails. (The background worker's test needs a server of its own: `make test`
 # runs test/worker/run.sh after this.)
 set -eu
 cd "$(dirname "$0")/.."
@@ -20,3 +20,4 @@ PGDATABASE=credits_tap pg_prove --failures test/pgtap/*.sql
 test/stress/run.sh
 test/fuzz/run.sh
 test/pgbouncer/run.sh
+test/examples/run.sh
