@@ -448,5 +448,5 @@ COMMENT ON FUNCTION @extschema@.credits_claim_events(text, integer) IS
 COMMENT ON FUNCTION @extschema@.credits_ack_events(text, text) IS
     'Acknowledges a consumer''s events up to and including an event id. Errors: CR012, CR026, CR027.';
 COMMENT ON FUNCTION @extschema@.credits_prune_events(timestamptz) IS
-    'Deletes events committed before `before` (default: now) that every consumer of their tenant has acknowledged; '
+    'Deletes events committed before `before` (default: now) that no consumer of their tenant still has to see; '
     'returns how many.';

@@ -240,7 +240,7 @@ SELECT call, pg_temp.fails(call) FROM (VALUES
     ($$SELECT credits_complete_reload(NULL, true)$$),
     ($$SELECT credits_complete_reload('pi_123', true)$$),
     ($$SELECT credits_complete_reload('rld_01ARZ3NDEKTSV4RRFFQ69G5FAV', true)$$),
-    (format($$SELECT credits_complete_reload(%L, NULL)$$, :'request'))
+    ($$SELECT credits_complete_reload('rld_01ARZ3NDEKTSV4RRFFQ69G5FAV', NULL)$$)
 ) AS t(call);
 SELECT count(*) AS settings FROM credits_alerts WHERE external_id IN ('usd', 'gone');
 
