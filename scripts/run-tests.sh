@@ -18,6 +18,7 @@ psql -X -q -c "DROP DATABASE IF EXISTS credits_tap" -c "CREATE DATABASE credits_
 PGDATABASE=credits_tap pg_prove --failures test/pgtap/*.sql
 
 test/stress/run.sh
+test/feed/run.sh
 test/fuzz/run.sh
 test/pgbouncer/run.sh
 test/examples/run.sh
