@@ -23,7 +23,7 @@ namespace {
 
 spi::Statement alerts_view_row{"SELECT * FROM @extschema@.credits_alerts WHERE account_id = $1", 1, {TEXTOID}};
 
-spi::Statement reload_row{"SELECT r.*, $2 FROM @extschema@.credits_reload_requests r WHERE r.id = $1", 2,
+spi::Statement reload_row{"SELECT *, $2 FROM @extschema@.credits_reload_requests WHERE id = $1", 2,
                           {TEXTOID, BOOLOID}};
 
 // Settings are kept for any account that is not closed.

@@ -162,12 +162,29 @@ SELECT count(*) AS left_over FROM credits_usage_record WHERE occurred_at < now()
 SELECT sum(input_tokens) AS input_tokens_then FROM credits_usage_summary(since => now() - interval '90 days');
 SELECT count(*) AS findings FROM credits_verify();
 
--- No shell holds a row.
+-- Alerts and auto-reload run on the account's node, through the
+-- coordinator (a request id names its shard); their events stay in the feed
+-- of that node, where a consumer claims them.
+SELECT external_id, balance FROM credits_create_account('alerted', initial_balance => 100);
+SELECT thresholds FROM credits_set_alerts('alerted', '{60}');
+SELECT auto_reload_threshold FROM credits_set_auto_reload('alerted', threshold => 50, amount => 100, cooldown => NULL);
+SELECT balance FROM credits_debit('alerted', 60);
+SELECT id AS request FROM credits_reload_requests WHERE external_id = 'alerted' \gset
+SELECT status, replayed FROM credits_complete_reload(:'request', true, 'pi_1');
+SELECT status, replayed FROM credits_complete_reload(:'request', true, 'pi_1');
+SELECT balance, auto_reload_enabled FROM credits_balance('alerted');
+SELECT r.result AS events_by_node FROM run_command_on_all_nodes($$
+    SELECT coalesce(string_agg(type, ', ' ORDER BY written_by, ordinal), 'none') FROM credits_event
+     WHERE external_id = 'alerted' $$) r
+  JOIN pg_dist_node n USING (nodeid) ORDER BY r.result;
+
+-- No shell holds a row (the event feed's tables are each node's own).
 SELECT n.nodeport > 0 AS node, r.result AS shell_rows FROM run_command_on_all_nodes($$
     SELECT sum(pg_catalog.pg_relation_size(c.oid)) FROM pg_catalog.pg_depend d
       JOIN pg_catalog.pg_class c ON c.oid = d.objid
      WHERE d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'credits')
-       AND d.classid = 'pg_catalog.pg_class'::regclass AND c.relkind = 'r' $$) r
+       AND d.classid = 'pg_catalog.pg_class'::regclass AND c.relkind = 'r'
+       AND c.relname NOT LIKE 'credits\_event%' $$) r
   JOIN pg_dist_node n USING (nodeid) ORDER BY n.nodeport;
 
 SELECT * FROM credits_verify(all_tenants => true);
