@@ -271,3 +271,12 @@ SELECT balance FROM credits_debit('usd', 5);
 COMMIT;
 SELECT * FROM pg_temp.since(:seen);
 SELECT * FROM credits_verify();
+
+-- credits_verify() finds alert states and outstanding requests that
+-- disagree with the account.
+SET session_replication_role = replica;
+UPDATE credits_alert SET in_alarm = '{f}' WHERE account_id = (SELECT id FROM credits_account WHERE external_id = 'usd');
+UPDATE credits_alert SET reload_pending = NULL WHERE account_id = (SELECT id FROM credits_account WHERE external_id = 't');
+RESET session_replication_role;
+SELECT external_id, invariant, expected, actual, regexp_replace(detail, 'rld_\w+', 'rld_<id>') AS detail
+  FROM credits_verify() ORDER BY 1, 2;

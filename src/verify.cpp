@@ -183,6 +183,29 @@ SELECT NULL, e.account_id, NULL, 'entry_has_account', NULL, NULL,
  WHERE NOT EXISTS (SELECT 1 FROM @extschema@.credits_account a WHERE a.id = e.account_id)
  GROUP BY e.account_id
 UNION ALL
+-- A watched account's alert state is what its stored available says
+-- (evaluated at every write of it).
+SELECT a.tenant, a.id, a.external_id, 'alert_state', t.threshold, a.balance - a.reserved,
+       format('threshold %s is %s but available is %s', t.threshold,
+              CASE WHEN t.alarm THEN 'in alarm' ELSE 'ok' END, a.balance - a.reserved)
+  FROM accounts a
+  JOIN @extschema@.credits_alert al ON al.account_id = a.id AND al.account_key = a.account_key
+ CROSS JOIN LATERAL unnest(al.thresholds || CASE WHEN al.depleted_alert THEN 0::numeric END,
+                           al.in_alarm || CASE WHEN al.depleted_alert THEN al.depleted END) t (threshold, alarm)
+ WHERE a.watched AND t.threshold IS NOT NULL AND t.alarm IS DISTINCT FROM (a.balance - a.reserved <= t.threshold)
+UNION ALL
+-- An account's outstanding auto-reload request is its one pending request.
+SELECT a.tenant, a.id, a.external_id, 'reload_pending', NULL, NULL,
+       format('the outstanding request is %s, the pending ones %s', coalesce(al.reload_pending, 'none'),
+              coalesce(p.ids, 'none'))
+  FROM accounts a
+  JOIN @extschema@.credits_alert al ON al.account_id = a.id AND al.account_key = a.account_key
+  LEFT JOIN (SELECT account_id, string_agg(id, ', ') AS ids FROM @extschema@.credits_reload_request
+              WHERE status = 'pending' AND ($1::text IS NULL OR account_id = $1)
+                AND ($2::text IS NULL OR account_id IN (SELECT id FROM accounts))
+              GROUP BY account_id) p ON p.account_id = a.id
+ WHERE al.reload_pending IS DISTINCT FROM p.ids
+UNION ALL
 SELECT a.tenant, a.id, a.external_id, 'usage_rollup', coalesce(u.records, 0), coalesce(r.records, 0),
        format('the rollup of %s from %s (model %s, usage_type %s, endpoint %s, context %s) differs from its %s records',
               coalesce(r.span, u.span), coalesce(r.bucket, u.bucket), coalesce(r.model, u.model), coalesce(r.usage_type, u.usage_type),
