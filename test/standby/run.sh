@@ -1,8 +1,8 @@
 #!/bin/sh
 # A hot standby, streaming from a server of its own: what only reads works
 # there (balances, ledgers, views, usage listings, summaries, quotes, the
-# account summary, credits_verify), and everything that writes is refused
-# with 25006 before it does anything.
+# account summary, credits_verify, the event feed and claiming it), and
+# everything that writes is refused with 25006 before it does anything.
 set -eu
 cd "$(dirname "$0")/../.."
 
@@ -21,7 +21,9 @@ SELECT credits_create_account('alice', initial_balance => 100);
 SELECT credits_set_price('gpt', input_price => 1, per_tokens => 1000, effective_from => now() - interval '1 day');
 SELECT credits_charge('alice', 'gpt', input_tokens => 3000, endpoint => '/v1/chat', idempotency_key => 'c1');
 SELECT credits_record_usage('alice', 'gpt', input_tokens => 5, success => false);
+SELECT credits_set_alerts('alice', '{95}');
 SELECT credits_reserve('alice', 10);
+SELECT credits_create_consumer('hooks');
 SQL
 
 dir=$(mktemp -d)
@@ -74,6 +76,9 @@ check "credits_account_summary" \
     "SELECT total_requests = 2 AND (usage_this_month->>'records')::int = 2 FROM credits_account_summary('alice')"
 check "credits_quote" "SELECT cost = 2 AND amount = 2 FROM credits_quote('alice', 'gpt', input_tokens => 2000)"
 check "credits_verify" "SELECT count(*) = 0 FROM credits_verify()"
+check "the event feed and credits_claim_events" \
+    "SELECT (SELECT count(*) FROM credits_events) = 1 AND (SELECT type FROM credits_claim_events('hooks')) = 'balance.low'
+        AND (SELECT count(*) FROM credits_alerts) = 1"
 
 refused "credits_debit is refused" "SELECT credits_debit('alice', 1)"
 refused "credits_charge is refused" "SELECT credits_charge('alice', 'gpt', input_tokens => 1)"
@@ -81,4 +86,7 @@ refused "credits_record_usage is refused" "SELECT credits_record_usage('alice', 
 refused "credits_create_account is refused" "SELECT credits_create_account('bob')"
 refused "credits_set_price is refused" "SELECT credits_set_price('other', input_price => 1)"
 refused "credits_prune_usage is refused" "SELECT credits_prune_usage(now() - interval '40 days')"
+refused "credits_set_alerts is refused" "SELECT credits_set_alerts('alice', '{1}')"
+refused "credits_ack_events is refused" "SELECT credits_ack_events('hooks', (SELECT id FROM credits_events))"
+refused "credits_create_consumer is refused" "SELECT credits_create_consumer('other')"
 refused "credits_apply is refused" "SELECT * FROM credits_apply('[{\"op\": \"debit\", \"account\": \"alice\", \"amount\": 1}]')"
