@@ -20,6 +20,9 @@ grants=$(psql -X -At -d credits_stress -c "SELECT string_agg(status || ' ' || n,
 renewals=$(psql -X -At -d credits_stress -c "SELECT count(*) FROM credits_entries WHERE type = 'allocation'")
 holds=$(psql -X -At -d credits_stress -c "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM credits_reservations GROUP BY 1 ORDER BY 1) s")
 usage=$(psql -X -At -d credits_stress -c "SELECT count(*) FROM credits_usage_record")
+events=$(psql -X -At -d credits_stress -c "SELECT string_agg(type || ' ' || n, ', ') FROM (SELECT type, count(*) n FROM credits_events GROUP BY 1 ORDER BY 1) s")
+reloads=$(psql -X -At -d credits_stress -c "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM credits_reload_requests GROUP BY 1 ORDER BY 1) s")
 echo "stress: $entries ledger entries, holds: $holds; grants: $grants; $renewals allocations; $usage usage records; $findings verify findings"
+echo "stress: events: $events; reload requests: $reloads"
 psql -X -d credits_stress -c "SELECT * FROM credits_verify(all_tenants => true)" | head -20
 [ "$findings" -eq 0 ]

@@ -11,6 +11,13 @@ SELECT count(*) FROM generate_series(1, 20) i,
        LATERAL credits_create_account('acct_' || i, initial_balance => 1000, overdraft_limit => (i % 3) * 50) a;
 SELECT count(*) FROM credits_create_plan('carry', NULL, 100, 'day', rollover => 'all');
 SELECT count(*) FROM credits_create_plan('capped', NULL, 50, 'week', rollover => '10');
+-- Alerts on every account, auto-reload on half of them (no cooldown, so
+-- that requests and their completions race the debits).
+SELECT count(*) FROM generate_series(1, 20) i, LATERAL credits_set_alerts('acct_' || i, '{900, 500, 100}') a;
+SELECT count(*) FROM generate_series(1, 20, 2) i,
+       LATERAL credits_set_auto_reload('acct_' || i, threshold => 400, amount => CASE WHEN i % 4 = 1 THEN 150 END,
+                                       target_balance => CASE WHEN i % 4 = 3 THEN 800 END, cooldown => NULL,
+                                       max_per_day => 100000, max_failures => 5) a;
 SELECT count(*) FROM credits_set_price('model-a', input_price => 1000, output_price => 3000, per_tokens => 1000,
                                        effective_from => now() - interval '1 day');
 
@@ -37,8 +44,22 @@ BEGIN
                 PERFORM credits_reverse(txn, CASE WHEN random() < 0.5 THEN NULL ELSE 1 END,
                                         force => random() < 0.2);
             END IF;
-        ELSIF dice < 0.60 THEN
+        ELSIF dice < 0.55 THEN
             PERFORM credits_adjust(account, CASE WHEN random() < 0.5 THEN amount ELSE -amount END, 'stress');
+        ELSIF dice < 0.60 THEN
+            -- The payment of an auto-reload went through, or not (some
+            -- reported twice); now and then auto-reload is set again.
+            SELECT r.id INTO hold FROM credits_reload_request r JOIN credits_account a ON a.id = r.account_id
+             WHERE a.external_id = account AND r.status = 'pending';
+            IF hold IS NOT NULL THEN
+                PERFORM credits_complete_reload(hold, random() < 0.7, 'pay_' || hold);
+                IF random() < 0.2 THEN
+                    PERFORM credits_complete_reload(hold, true, 'pay_' || hold);
+                END IF;
+            ELSIF n % 2 = 1 AND random() < 0.3 THEN
+                PERFORM credits_set_auto_reload(account, threshold => 400, amount => 150, cooldown => NULL,
+                                                max_per_day => 100000, max_failures => 5);
+            END IF;
         ELSIF dice < 0.70 THEN
             -- Plans whose first period begins during the run, so renewals
             -- race the operations; some are cancelled or switched again.
@@ -116,6 +137,6 @@ BEGIN
     END IF;
     RETURN 'ok';
 EXCEPTION WHEN SQLSTATE 'CR001' OR SQLSTATE 'CR003' OR SQLSTATE 'CR004' OR SQLSTATE 'CR005' OR SQLSTATE 'CR006'
-               OR SQLSTATE 'CR007' OR SQLSTATE 'CR010' OR SQLSTATE 'CR018' THEN
+               OR SQLSTATE 'CR007' OR SQLSTATE 'CR010' OR SQLSTATE 'CR018' OR SQLSTATE 'CR025' THEN
     RETURN SQLSTATE;
 END $$;
