@@ -185,6 +185,8 @@ SELECT id AS request FROM credits_reload_requests WHERE status = 'pending' \gset
 SELECT status FROM credits_complete_reload(:'request', false);
 SELECT auto_reload_enabled, auto_reload_failures, auto_reload_disabled_reason, auto_reload_pending_request
   FROM credits_alerts WHERE external_id = 'r';
+-- With no alerts either, the account is no longer watched.
+SELECT watched FROM credits_account WHERE external_id = 'r';
 SELECT balance FROM credits_debit('r', 1);
 SELECT count(*) AS requests FROM credits_reload_requests;
 SELECT * FROM pg_temp.since(:seen);

@@ -33,16 +33,20 @@ Account lock_for_settings(tables::Session &s, std::string_view account) {
     return a;
 }
 
-// Writes the settings, with the account's watched flag to match.
+// Writes the settings, and the account's watched flag when it no longer
+// matches them (an account that watches nothing pays nothing).
+void save_settings(tables::Session &s, Account &a, alerts::Settings &st) {
+    alerts::save(s, a, st);
+    if (a.watched == st.watches()) return;
+    a.watched = st.watches();
+    tables::Values changes = tables::new_values(tables::rel(s, tables::TableId::Account));
+    changes.set(account_attnum(s, AccountColumn::watched), BoolGetDatum(a.watched));
+    save_account(s, a, &changes);
+}
+
 Datum finish_settings(FunctionCallInfo fcinfo, tables::Session &s, Account &a, alerts::Settings &st) {
     alerts::evaluate(s, a, st, alerts::Before{a.balance, a.available()});
-    alerts::save(s, a, st);
-    if (a.watched != st.watches()) {
-        a.watched = st.watches();
-        tables::Values changes = tables::new_values(tables::rel(s, tables::TableId::Account));
-        changes.set(account_attnum(s, AccountColumn::watched), BoolGetDatum(a.watched));
-        save_account(s, a, &changes);
-    }
+    save_settings(s, a, st);
     tables::close(s);
     return results::view_row(fcinfo, alerts_view_row, a.id);
 }
@@ -262,7 +266,7 @@ CREDITS_FUNCTION(credits_complete_reload) {
             disabled.text("reason", st.disabled_reason).number("consecutive_failures", st.failures);
             events::emit(s, a, "auto_reload.disabled", disabled);
         }
-        if (st.row) alerts::save(s, a, st);
+        if (st.row) save_settings(s, a, st);
     }
     ops::finish(w);
     if (spi::run(reload_row, spi::Params().add_text(id.view()).add(BoolGetDatum(replayed))) != 1)
