@@ -232,6 +232,9 @@ SELECT call, pg_temp.fails(call) FROM (VALUES
     ($$SELECT credits_set_auto_reload('usd', threshold => 5, amount => 1, max_per_month => -3)$$),
     ($$SELECT credits_set_auto_reload('usd', threshold => 5, amount => 1, cooldown => interval '-1 second')$$),
     ($$SELECT credits_set_auto_reload('usd', threshold => 5, amount => 1, cooldown => interval '2 years')$$),
+    ($$SELECT credits_set_auto_reload('usd', threshold => 5, amount => 1, cooldown => interval '1 year 7 days')$$),
+    ($$SELECT credits_set_auto_reload('usd', false, threshold => -1)$$),
+    ($$SELECT credits_set_auto_reload('usd', false, max_failures => 0)$$),
     ($$SELECT credits_set_auto_reload('usd', threshold => 5, amount => 1, max_failures => 0)$$),
     ($$SELECT credits_set_auto_reload('usd', threshold => 5, amount => 1, max_failures => 101)$$),
     ($$SELECT credits_set_auto_reload('usd', threshold => 5, amount => 1, expires_in => interval '0')$$),
@@ -242,7 +245,8 @@ SELECT call, pg_temp.fails(call) FROM (VALUES
     ($$SELECT credits_complete_reload(NULL, true)$$),
     ($$SELECT credits_complete_reload('pi_123', true)$$),
     ($$SELECT credits_complete_reload('rld_01ARZ3NDEKTSV4RRFFQ69G5FAV', true)$$),
-    ($$SELECT credits_complete_reload('rld_01ARZ3NDEKTSV4RRFFQ69G5FAV', NULL)$$)
+    ($$SELECT credits_complete_reload('rld_01ARZ3NDEKTSV4RRFFQ69G5FAV', NULL)$$),
+    ($$SELECT credits_complete_reload('rld_01ARZ3NDEKTSV4RRFFQ69G5FAV', true, E'pay\x01ctrl')$$)
 ) AS t(call);
 SELECT count(*) AS settings FROM credits_alerts WHERE external_id IN ('usd', 'gone');
 

@@ -10,6 +10,7 @@
 #include "results.h"
 #include "spi.h"
 #include "tables.h"
+#include "tenants.h"
 
 #include <algorithm>
 
@@ -88,14 +89,16 @@ std::optional<int32> limit_arg(FunctionCallInfo fcinfo, int argno, const char *n
     return v;
 }
 
-// cooldown: zero or more, at most a year (NULL: none).
+// cooldown: zero to 366 days, as interval comparison counts them (a month
+// is 30 days); NULL: none.
 Interval cooldown_arg(FunctionCallInfo fcinfo, int argno) {
     if (!args::given(fcinfo, argno)) return Interval{0, 0, 0};
     Interval *i = PG_GETARG_INTERVAL_P(argno);
-    if (i->time < 0 || i->day < 0 || i->month < 0 || i->month > 12 || i->day > 366 ||
-        i->time > 366 * USECS_PER_DAY)
+    Interval zero{0, 0, 0}, most{0, 366, 0};
+    if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(i), IntervalPGetDatum(&zero))) < 0 ||
+        DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(i), IntervalPGetDatum(&most))) > 0)
         fail(sqlstate::invalid_parameter, "cooldown is out of range",
-             "cooldown is zero or more, and at most a year; its parts may not be negative.");
+             "cooldown is zero or more, and at most 366 days (a month counts 30).");
     return *i;
 }
 
@@ -136,9 +139,59 @@ CREDITS_FUNCTION(credits_set_alerts) {
     return finish_settings(fcinfo, s, a, st);
 }
 
+namespace {
+
+// The auto-reload settings an argument list gives, each checked whether or
+// not auto-reload is being enabled: a bad value is an error either way.
+struct ReloadArgs {
+    alerts::MaybeUnits threshold, amount, target;
+    std::optional<int32> max_per_day, max_per_month;
+    Interval cooldown;
+    std::optional<std::string_view> category;
+    std::optional<Interval> expires_in;
+    int32 max_failures;
+};
+static_assert(std::is_trivially_destructible_v<ReloadArgs>);
+
+ReloadArgs reload_args(FunctionCallInfo fcinfo, const Account &a) {
+    ReloadArgs r{};
+    auto amount_arg = [&](int argno, const char *name, Sign sign) {
+        return args::given(fcinfo, argno)
+                   ? alerts::MaybeUnits(to_units(args::decimal(fcinfo, argno, name, sign), a.scale, name, a.external_id))
+                   : alerts::MaybeUnits{};
+    };
+    r.threshold = amount_arg(2, "threshold", Sign::NonNegative);
+    r.amount = amount_arg(3, "amount", Sign::Positive);
+    r.target = amount_arg(4, "target_balance", Sign::Positive);
+    if (r.amount && *r.amount < a.min_credit_amount)
+        fail(sqlstate::invalid_amount, format("amount is below the minimum credit of account %s", a.external_id),
+             format("amount is %s; the account takes credits of %s or more.", units_to_string(*r.amount, a.scale),
+                    units_to_string(a.min_credit_amount, a.scale)));
+    if (r.target && r.threshold && *r.target <= *r.threshold)
+        fail(sqlstate::invalid_parameter, "target_balance must be above threshold",
+             format("target_balance is %s and threshold %s.", units_to_string(*r.target, a.scale),
+                    units_to_string(*r.threshold, a.scale)));
+    r.max_per_day = limit_arg(fcinfo, 5, "max_per_day");
+    r.max_per_month = limit_arg(fcinfo, 6, "max_per_month");
+    r.cooldown = cooldown_arg(fcinfo, 7);
+    r.category = args::identifier(fcinfo, 8, "category");
+    if (args::given(fcinfo, 9)) {
+        args::after_interval(fcinfo, 9, "expires_in");
+        r.expires_in = *PG_GETARG_INTERVAL_P(9);
+    }
+    r.max_failures = args::int32_value(fcinfo, 10).value_or(3);
+    if (r.max_failures < 1 || r.max_failures > 100)
+        fail(sqlstate::invalid_parameter, "max_failures is out of range",
+             format("max_failures is %d; it must be between 1 and 100.", r.max_failures));
+    return r;
+}
+
+}  // namespace
+
 // credits_set_auto_reload(account, enabled, threshold, amount, target_balance,
 //                         max_per_day, max_per_month, cooldown, category,
-//                         expires_in, max_failures) -> credits_alerts
+//                         expires_in, max_failures) -> credits_alerts.
+// Disabling keeps the stored settings (the ones given are checked, not kept).
 CREDITS_FUNCTION(credits_set_auto_reload) {
     std::string_view account = account_arg(fcinfo, 0);
     bool enabled = bool_arg(fcinfo, 1, true);
@@ -146,50 +199,25 @@ CREDITS_FUNCTION(credits_set_auto_reload) {
     tables::Session s;
     tables::open(s, fcinfo);
     Account a = lock_for_settings(s, account);
+    ReloadArgs r = reload_args(fcinfo, a);
     alerts::Settings st = alerts::load(s, a);
     st.reload_enabled = enabled;
     if (!enabled) return finish_settings(fcinfo, s, a, st);
 
-    if (!args::given(fcinfo, 2))
+    if (!r.threshold)
         fail(sqlstate::invalid_parameter, "threshold is required", "Auto-reload asks for credits below it.");
-    Units threshold = to_units(args::decimal(fcinfo, 2, "threshold", Sign::NonNegative), a.scale, "threshold",
-                               a.external_id);
-    bool by_amount = args::given(fcinfo, 3), by_target = args::given(fcinfo, 4);
-    if (by_amount == by_target)
+    if (bool(r.amount) == bool(r.target))
         fail(sqlstate::invalid_parameter, "give either amount or target_balance",
              "amount reloads a fixed amount; target_balance reloads up to a balance.");
-    st.reload_amount = st.reload_target = alerts::MaybeUnits{};
-    if (by_amount) {
-        Units amount = to_units(args::decimal(fcinfo, 3, "amount", Sign::Positive), a.scale, "amount", a.external_id);
-        if (amount < a.min_credit_amount)
-            fail(sqlstate::invalid_amount, format("amount is below the minimum credit of account %s", a.external_id),
-                 format("amount is %s; the account takes credits of %s or more.", units_to_string(amount, a.scale),
-                        units_to_string(a.min_credit_amount, a.scale)));
-        st.reload_amount = amount;
-    } else {
-        Units target = to_units(args::decimal(fcinfo, 4, "target_balance", Sign::Positive), a.scale, "target_balance",
-                                a.external_id);
-        if (target <= threshold)
-            fail(sqlstate::invalid_parameter, "target_balance must be above threshold",
-                 format("target_balance is %s and threshold %s.", units_to_string(target, a.scale),
-                        units_to_string(threshold, a.scale)));
-        st.reload_target = target;
-    }
-    st.reload_threshold = threshold;
-    st.max_per_day = limit_arg(fcinfo, 5, "max_per_day");
-    st.max_per_month = limit_arg(fcinfo, 6, "max_per_month");
-    st.cooldown = cooldown_arg(fcinfo, 7);
-    st.category = args::identifier(fcinfo, 8, "category");
-    st.expires_in = std::nullopt;
-    if (args::given(fcinfo, 9)) {
-        args::after_interval(fcinfo, 9, "expires_in");
-        st.expires_in = *PG_GETARG_INTERVAL_P(9);
-    }
-    int32 max_failures = args::int32_value(fcinfo, 10).value_or(3);
-    if (max_failures < 1 || max_failures > 100)
-        fail(sqlstate::invalid_parameter, "max_failures is out of range",
-             format("max_failures is %d; it must be between 1 and 100.", max_failures));
-    st.max_failures = max_failures;
+    st.reload_threshold = r.threshold;
+    st.reload_amount = r.amount;
+    st.reload_target = r.target;
+    st.max_per_day = r.max_per_day;
+    st.max_per_month = r.max_per_month;
+    st.cooldown = r.cooldown;
+    st.category = r.category;
+    st.expires_in = r.expires_in;
+    st.max_failures = r.max_failures;
     // Enabling again starts the count of failures afresh.
     st.failures = 0;
     st.disabled_reason = std::nullopt;
@@ -199,11 +227,14 @@ CREDITS_FUNCTION(credits_set_auto_reload) {
 // credits_complete_reload(request, succeeded, payment_reference,
 // failure_reason) -> credits_reload_result
 CREDITS_FUNCTION(credits_complete_reload) {
+    // A role bound to tenants that names another gets 42501 before anything
+    // else is looked at.
+    tenants::current();
     std::string_view request_ref = args::required_text(fcinfo, 0, "request");
     if (!args::given(fcinfo, 1))
         fail(sqlstate::invalid_parameter, "succeeded is required", "true when the payment went through.");
     bool succeeded = PG_GETARG_BOOL(1);
-    auto payment_reference = args::reference(fcinfo, 2, "payment_reference");
+    auto payment_reference = args::identifier(fcinfo, 2, "payment_reference");
     auto failure_reason = args::string(fcinfo, 3, "failure_reason");
     auto not_found = [&] {
         fail(sqlstate::reload_request_not_found,

@@ -1,7 +1,8 @@
 -- Fuzz test data: two tenants (fz_a at scale 0, fz_b at scale 2) with accounts
--- in every state, holds, grants, plans and transactions to point at; the roles
--- the cases run as; and the pools of good, bad and edge values the driver
--- (fuzz.sql) draws every argument from.
+-- in every state, holds, grants, plans, transactions, auto-reload requests,
+-- event consumers and events to point at; the roles the cases run as; and the
+-- pools of good, bad and edge values the driver (fuzz.sql) draws every
+-- argument from.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 DROP DATABASE IF EXISTS credits_fuzz;
@@ -45,6 +46,28 @@ SELECT count(*) FROM credits_assign_plan('a_plan', 'basic_a');
 SELECT count(*) FROM credits_set_price('gpt', input_price => 2.5, output_price => 10,
                                        effective_from => now() - interval '40 days');
 SELECT count(*) FROM credits_charge('a_main', 'gpt', input_tokens => 1000, idempotency_key => 'u_used');
+-- Alerts and auto-reload (a threshold above the available and no cooldown:
+-- a request at once). a_watch has a failed request and a pending one,
+-- a_reloaded one that succeeded; a_other has thresholds for the fuzz's calls
+-- to cross.
+SELECT count(*) FROM credits_create_account('a_watch', initial_balance => 100,
+                                            notify_emails => '{ops@example.com,billing@example.com}');
+SELECT count(*) FROM credits_set_alerts('a_watch', '{500, 50}');
+SELECT count(*) FROM credits_set_auto_reload('a_watch', threshold => 200, amount => 100, cooldown => NULL);
+SELECT count(*) FROM credits_complete_reload((SELECT id FROM credits_reload_requests WHERE external_id = 'a_watch'),
+                                             false, failure_reason => 'card declined');
+SELECT count(*) FROM credits_set_auto_reload('a_watch', threshold => 200, amount => 100, cooldown => NULL);
+SELECT count(*) FROM credits_create_account('a_reloaded', initial_balance => 10);
+SELECT count(*) FROM credits_set_auto_reload('a_reloaded', threshold => 50, target_balance => 150, cooldown => NULL,
+                                             category => 'reload', expires_in => '30 days', max_per_day => 5);
+SELECT count(*) FROM credits_complete_reload((SELECT id FROM credits_reload_requests WHERE external_id = 'a_reloaded'),
+                                             true, 'pay_1');
+SELECT count(*) FROM credits_set_alerts('a_other', '{490, 100}', depleted => false);
+-- Consumers of the feed: one of every type that has acknowledged the first
+-- event, one of two types from now on.
+SELECT count(*) FROM credits_create_consumer('fz_a_feed');
+SELECT count(*) FROM credits_ack_events('fz_a_feed', (SELECT id FROM credits_events ORDER BY position, ordinal LIMIT 1));
+SELECT count(*) FROM credits_create_consumer('fz_a_low', '{balance.low,balance.depleted}', 'now');
 
 SET credits.tenant = 'fz_b';
 SELECT count(*) FROM credits_create_account('b_main', scale => 2, initial_balance => 1000.50);
@@ -64,6 +87,22 @@ SELECT count(*) FROM credits_assign_plan('b_plan', 'basic_b');
 SELECT count(*) FROM credits_set_price('gpt', input_price => 0.25, per_tokens => 1000,
                                        effective_from => now() - interval '40 days');
 SELECT count(*) FROM credits_record_usage('b_main', 'gpt', input_tokens => 10, idempotency_key => 'u_used');
+SELECT count(*) FROM credits_create_account('b_watch', scale => 2, initial_balance => 100.25,
+                                            notify_emails => '{ops@example.com}');
+SELECT count(*) FROM credits_set_alerts('b_watch', '{500, 0.50}');
+SELECT count(*) FROM credits_set_auto_reload('b_watch', threshold => 200.50, amount => 100.25, cooldown => NULL);
+SELECT count(*) FROM credits_complete_reload((SELECT id FROM credits_reload_requests WHERE external_id = 'b_watch'),
+                                             false, 'pay_declined', 'card declined');
+SELECT count(*) FROM credits_set_auto_reload('b_watch', threshold => 200.50, amount => 100.25, cooldown => NULL);
+SELECT count(*) FROM credits_create_account('b_reloaded', scale => 2, initial_balance => 10);
+SELECT count(*) FROM credits_set_auto_reload('b_reloaded', threshold => 50, target_balance => 150.75, cooldown => NULL,
+                                             max_per_month => 10);
+SELECT count(*) FROM credits_complete_reload((SELECT id FROM credits_reload_requests WHERE external_id = 'b_reloaded'),
+                                             true, 'pay_1');
+SELECT count(*) FROM credits_set_alerts('b_other', '{16.25, 1.50}');
+SELECT count(*) FROM credits_create_consumer('fz_b_feed');
+SELECT count(*) FROM credits_ack_events('fz_b_feed', (SELECT id FROM credits_events ORDER BY position, ordinal LIMIT 1));
+SELECT count(*) FROM credits_create_consumer('fz_b_low', '{balance.low,balance.depleted}', 'now');
 RESET credits.tenant;
 
 -- Raw values of each tenant that pools and batch templates refer to.
@@ -87,7 +126,30 @@ SELECT t, n, v FROM (VALUES ('fz_a', 'a'), ('fz_b', 'b')) x(t, p), LATERAL (VALU
     ('plan_id', (SELECT id FROM credits_plan WHERE tenant = t)),
     -- An amount finer than the tenant's scale, and a fine one.
     ('frac', CASE p WHEN 'a' THEN '1.5' ELSE '1.005' END),
-    ('amount', CASE p WHEN 'a' THEN '1' ELSE '1.25' END)) r(n, v);
+    ('amount', CASE p WHEN 'a' THEN '1' ELSE '1.25' END),
+    -- Auto-reload requests (pending, failed, succeeded), consumers and the
+    -- first and last events of the feed.
+    ('reload_pending', (SELECT q.id FROM credits_reload_request q JOIN credits_account a ON a.id = q.account_id
+                         WHERE a.tenant = t AND q.status = 'pending')),
+    ('reload_failed', (SELECT q.id FROM credits_reload_request q JOIN credits_account a ON a.id = q.account_id
+                        WHERE a.tenant = t AND q.status = 'failed')),
+    ('reload_done', (SELECT q.id FROM credits_reload_request q JOIN credits_account a ON a.id = q.account_id
+                      WHERE a.tenant = t AND q.status = 'succeeded')),
+    ('consumer', 'fz_' || p || '_feed'),
+    ('consumer_typed', 'fz_' || p || '_low'),
+    ('event_first', (SELECT e.id FROM credits_event e JOIN credits_event_commit c ON c.written_by = e.written_by
+                                                                                  AND c.tenant = e.tenant
+                      WHERE e.tenant = t ORDER BY c.position, e.ordinal LIMIT 1)),
+    ('event_last', (SELECT e.id FROM credits_event e JOIN credits_event_commit c ON c.written_by = e.written_by
+                                                                                 AND c.tenant = e.tenant
+                     WHERE e.tenant = t ORDER BY c.position DESC, e.ordinal DESC LIMIT 1))) r(n, v);
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM fuzz_ref WHERE value IS NULL) THEN
+        RAISE EXCEPTION 'fuzz_ref misses %', (SELECT string_agg(tenant || ' ' || name, ', ') FROM fuzz_ref
+                                              WHERE value IS NULL);
+    END IF;
+END $$;
 
 -- Argument values as SQL expressions, by kind. class: good (valid, though it
 -- may still fail on the state it meets), bad (the call must fail), edge (a
@@ -122,7 +184,7 @@ $$;
 
 -- References to things that exist (or not) in the current tenant; another
 -- tenant's are bad.
-SELECT pg_temp.pool('{account,reservation,transaction,plan}', 'bad',
+SELECT pg_temp.pool('{account,reservation,transaction,plan,reload_request,consumer,event}', 'bad',
                     'NULL' || E'\n' || pg_temp.s('empty', 'blank', 'long', 'huge', 'newline', 'ctrl', 'bidi', 'zwsp',
                                                  'lead', 'trail', 'inject', 'inject2', 'inject3'));
 SELECT pg_temp.pool('{account}', 'bad', $$
@@ -138,14 +200,39 @@ SELECT pg_temp.pool('{plan}', 'bad', $$
     'nope'
     'pln_00000000000000000000000000'
 $$);
+SELECT pg_temp.pool('{reload_request}', 'bad', $$
+    'nope'
+    'rld_00000000000000000000000000'
+    'rld_'
+$$);
+SELECT pg_temp.pool('{consumer}', 'bad', $$
+    'nobody'
+    'FZ_A_FEED'
+    'fz_new_feed'
+$$);
+SELECT pg_temp.pool('{event}', 'bad', $$
+    'nope'
+    'evt_00000000000000000000000000'
+    'evt_'
+$$);
 INSERT INTO fuzz_pool (kind, tenant, class, expr)
 SELECT x.kind, t.tenant, CASE WHEN r.tenant = t.tenant THEN 'good' ELSE 'bad' END, quote_literal(r.value)
   FROM (VALUES ('fz_a'), ('fz_b')) t(tenant)
  CROSS JOIN (VALUES ('account', 'main'), ('account', 'other'), ('account', 'main_id'), ('reservation', 'hold'),
                     ('transaction', 'credit_txn'), ('transaction', 'debit_txn'), ('plan', 'plan'),
-                    ('plan', 'plan_id')) x(kind, name)
+                    ('plan', 'plan_id'), ('reload_request', 'reload_pending'), ('reload_request', 'reload_failed'),
+                    ('reload_request', 'reload_done'), ('consumer', 'consumer'), ('consumer', 'consumer_typed'),
+                    ('event', 'event_first'), ('event', 'event_last')) x(kind, name)
   JOIN fuzz_ref r ON r.name = x.name
  ORDER BY t.tenant, x.kind, x.name, r.tenant;
+-- Ids of other kinds of things: a hold is no reload request, a request or a
+-- transaction no event.
+INSERT INTO fuzz_pool (kind, tenant, class, expr)
+SELECT x.kind, r.tenant, 'bad', quote_literal(r.value)
+  FROM (VALUES ('reload_request', 'hold'), ('reload_request', 'credit_txn'), ('event', 'hold'),
+               ('event', 'reload_pending')) x(kind, name)
+  JOIN fuzz_ref r ON r.name = x.name
+ ORDER BY r.tenant, x.kind, x.name;
 -- Stateful: a cancelled hold cannot be settled, a reversal not reversed.
 INSERT INTO fuzz_pool (kind, tenant, class, expr)
 SELECT CASE name WHEN 'cancelled_hold' THEN 'reservation' ELSE 'transaction' END, tenant, 'bad', quote_literal(value)
@@ -157,11 +244,15 @@ SELECT pg_temp.pool('{account}', 'good', $$
     'a_usd'
     'a_full'
     'a_plan'
+    'a_watch'
+    'a_reloaded'
 $$, 'fz_a');
 SELECT pg_temp.pool('{account}', 'good', $$
     'b_frozen'
     'b_closed'
     'b_plan'
+    'b_watch'
+    'b_reloaded'
 $$, 'fz_b');
 
 -- Amounts: every numeric edge.
@@ -249,18 +340,19 @@ $$);
 -- Identifiers that are stored (references, categories, owner ids, keys,
 -- external ids, plan codes, units, tenants): no control, bidirectional or
 -- invisible character, no space at either end, not blank, 255 bytes at most.
-SELECT pg_temp.pool('{ident,key,external_id,plan_code,unit,tenant_name,session_tenant}', 'bad',
+SELECT pg_temp.pool('{ident,key,external_id,plan_code,unit,tenant_name,session_tenant,consumer_name}', 'bad',
                     pg_temp.s('empty', 'blank', 'long', 'huge', 'newline', 'tab', 'ctrl', 'del', 'esc', 'bidi', 'zwsp',
                               'bom', 'linesep', 'c1', 'lead', 'trail', 'nbsp'));
-SELECT pg_temp.pool('{ident,key,external_id,plan_code,tenant_name,session_tenant}', 'bad', $$repeat('é', 128)$$);
-SELECT pg_temp.pool('{ident,key,external_id,plan_code,tenant_name}', 'edge', $$
+SELECT pg_temp.pool('{ident,key,external_id,plan_code,tenant_name,session_tenant,consumer_name}', 'bad',
+                    $$repeat('é', 128)$$);
+SELECT pg_temp.pool('{ident,key,external_id,plan_code,tenant_name,consumer_name}', 'edge', $$
     repeat('x', 255)
     repeat('é', 127)
 $$);
-SELECT pg_temp.pool('{ident,key,external_id,plan_code,tenant_name}', 'good',
+SELECT pg_temp.pool('{ident,key,external_id,plan_code,tenant_name,consumer_name}', 'good',
                     E'''ünïcødé-1''\n' || pg_temp.s('inject', 'inject2', 'inject3'));
 SELECT pg_temp.pool('{ident,key}', 'good', E'NULL\n''ref-1''');
-SELECT pg_temp.pool('{external_id,plan_code,tenant_name}', 'bad', 'NULL');
+SELECT pg_temp.pool('{external_id,plan_code,tenant_name,consumer_name}', 'bad', 'NULL');
 SELECT pg_temp.pool('{external_id}', 'good', $$'fz_new_account'$$);
 SELECT pg_temp.pool('{external_id}', 'bad', $$'acc_01ARZ3NDEKTSV4RRFFQ69G5FAV'$$);
 SELECT pg_temp.pool('{external_id}', 'bad', quote_literal(value), tenant)
@@ -308,7 +400,7 @@ SELECT pg_temp.pool('{email}', 'bad', $$
 $$);
 
 -- Integers and booleans.
-SELECT pg_temp.pool('{scale,priority,page_size,page_offset,max}', 'cast', $$
+SELECT pg_temp.pool('{scale,priority,page_size,page_offset,max,claim_max,reload_limit,max_failures}', 'cast', $$
     '99999999999999999999999'
     '2.5'
     ''
@@ -513,6 +605,172 @@ SELECT pg_temp.pool('{occurred_at}', 'cast', E'''not a date''');
 SELECT pg_temp.pool('{before}', 'good', E'now() - interval ''40 days''\nnow() - interval ''10 years''');
 SELECT pg_temp.pool('{before}', 'bad', E'NULL\nnow()\nnow() - interval ''1 day''\n''infinity''\n''-infinity''');
 
+-- Alerts, auto-reload and the event feed.
+-- notify_emails: at most 20 distinct addresses (a name, an @ and a domain,
+-- no space, comma, semicolon or angle bracket); '{}' or NULL: none.
+SELECT pg_temp.pool('{emails}', 'good', $$
+    NULL
+    '{}'
+    '{x@example.com}'
+    '{ops@example.com,billing@sub.example.org}'
+    ARRAY(SELECT 'u' || i || '@example.com' FROM generate_series(1, 20) i)
+    '{"o''brien+tag@example.com"}'
+$$);
+SELECT pg_temp.pool('{emails}', 'edge', $$
+    '{a@b}'
+    ARRAY[repeat('x', 308) || '@example.com']
+    '[0:1]={a@example.com,b@example.com}'
+    '{x@example.com,X@EXAMPLE.COM}'
+    '{x@y@example.com}'
+$$);
+SELECT pg_temp.pool('{emails}', 'bad', $$
+    '{NULL}'
+    '{x@example.com,NULL}'
+    '{x@example.com,x@example.com}'
+    '{{x@example.com}}'
+    '{{x@example.com},{y@example.com}}'
+    ARRAY(SELECT 'u' || i || '@example.com' FROM generate_series(1, 21) i)
+    '{""}'
+    '{"   "}'
+    '{no-at-sign}'
+    '{@example.com}'
+    '{x@}'
+    '{"a,b@example.com"}'
+    '{"a b@example.com"}'
+    '{<x@example.com>}'
+    '{"x@example.com;y@example.com"}'
+    '{" x@example.com"}'
+    ARRAY[E'x\x01@example.com']
+    ARRAY[E'x\u202E@example.com']
+    ARRAY[E'x@example.com\n']
+    ARRAY[repeat('x', 309) || '@example.com']
+$$);
+SELECT pg_temp.pool('{emails,event_types}', 'cast', $$
+    'x@example.com'
+    '{unterminated'
+    '{{a},b}'
+$$);
+-- Alert thresholds: at most 20 distinct amounts, zero or more, in the
+-- account's scale (what is too fine for fz_a may suit fz_b).
+SELECT pg_temp.pool('{thresholds}', 'good', $$
+    '{}'
+    '{100, 10}'
+    '{0}'
+    '{10, 500, 50}'
+    ARRAY(SELECT i * 10 FROM generate_series(1, 20) i)
+$$);
+SELECT pg_temp.pool('{thresholds}', 'good', format('''{%s}''', value), tenant)
+  FROM fuzz_ref WHERE name = 'amount' ORDER BY tenant;
+SELECT pg_temp.pool('{thresholds}', 'good', $$'{1.5, 0.25}'$$, 'fz_b');
+SELECT pg_temp.pool('{thresholds}', 'edge', $$
+    '{1000000000000000}'
+    '{1000000000000000, 0}'
+$$);
+SELECT pg_temp.pool('{thresholds}', 'bad', $$
+    NULL
+    '{NULL}'
+    '{100, NULL}'
+    '{-1}'
+    '{100, -0.5}'
+    '{NaN}'
+    '{Infinity}'
+    '{-Infinity}'
+    '{1000000000000001}'
+    '{1e-20}'
+    '{0.000000000000000001}'
+    '{{100}, {10}}'
+    '{{100, 10}}'
+    '{10, 10}'
+    '{10, 10.0, 5}'
+    ARRAY(SELECT i FROM generate_series(1, 21) i)
+    ARRAY(SELECT 7 FROM generate_series(1, 21) i)
+$$);
+SELECT pg_temp.pool('{thresholds}', 'bad', format('''{%s}''', value) || E'\n' || format('''{100, %s}''', value), tenant)
+  FROM fuzz_ref WHERE name = 'frac' ORDER BY tenant;
+SELECT pg_temp.pool('{thresholds}', 'bad', $$'{1.5, 1.50}'$$, 'fz_b');
+SELECT pg_temp.pool('{thresholds}', 'cast', $$
+    '{abc}'
+    '{1,5'
+    '{1e1000000}'
+$$);
+-- Auto-reload: limits NULL or at least 1, a cooldown of zero to 366 days
+-- (a month counts 30), max_failures 1 to 100.
+SELECT pg_temp.pool('{reload_limit}', 'good', E'NULL\n1\n10');
+SELECT pg_temp.pool('{reload_limit}', 'edge', '2147483647');
+SELECT pg_temp.pool('{reload_limit}', 'bad', E'0\n-1\n-2147483648');
+SELECT pg_temp.pool('{max_failures}', 'good', E'NULL\n1\n3');
+SELECT pg_temp.pool('{max_failures}', 'edge', '100');
+SELECT pg_temp.pool('{max_failures}', 'bad', E'0\n-1\n101\n2147483647\n-2147483648');
+SELECT pg_temp.pool('{cooldown}', 'good', $$
+    NULL
+    '30 seconds'
+    '0'
+    '1 hour'
+$$);
+SELECT pg_temp.pool('{cooldown}', 'edge', $$
+    '1 year'
+    '12 mons'
+    '365 days'
+    '0.000001 seconds'
+    '1 day -1 hour'
+    '1 year 1 day'
+    '366 days'
+$$);
+SELECT pg_temp.pool('{cooldown}', 'bad', $$
+    '-1 second'
+    '-1 microsecond'
+    '-1 day'
+    '1 mon -40 days'
+    '2 years'
+    '13 mons'
+    '367 days'
+    '8785 hours'
+    '12 mons 366 days'
+    '178000000 years'
+    '-178000000 years'
+    '2147483647 days'
+    '2562047788 hours'
+$$);
+SELECT pg_temp.pool('{cooldown}', 'cast', E'''200000000 years''\n''forever''\n''infinity''');
+-- credits_complete_reload: succeeded is required.
+SELECT pg_temp.pool('{succeeded}', 'good', E'true\nfalse');
+SELECT pg_temp.pool('{succeeded}', 'bad', 'NULL');
+SELECT pg_temp.pool('{succeeded}', 'cast', E'''maybe''\n''2''');
+-- Consumers: any name may be created or dropped (another tenant's is new
+-- here); types NULL (every one) or known types.
+INSERT INTO fuzz_pool (kind, class, expr)
+SELECT 'consumer_name', 'good', quote_literal(value) FROM fuzz_ref WHERE name IN ('consumer', 'consumer_typed')
+ ORDER BY tenant, name;
+SELECT pg_temp.pool('{consumer_name}', 'good', $$'fz_new_feed'$$);
+SELECT pg_temp.pool('{event_types}', 'good', $$
+    NULL
+    '{balance.low}'
+    '{balance.low,balance.depleted}'
+    '{balance.depleted,balance.low,balance.low}'
+    '{balance.low,balance.depleted,balance.recovered,auto_reload.requested,auto_reload.succeeded,auto_reload.failed,auto_reload.disabled,reservation.expired,grant.expired,plan.renewed,account.status_changed}'
+$$);
+SELECT pg_temp.pool('{event_types}', 'bad', $$
+    '{}'
+    '{nope}'
+    ARRAY[NULL]
+    '{balance.low,NULL}'
+    '{BALANCE.LOW}'
+    '{" balance.low"}'
+    '{balance}'
+    '{""}'
+    '{{balance.low}}'
+    '{{balance.low},{balance.depleted}}'
+    ARRAY[E'balance.low\n']
+    ARRAY[repeat('x', 1000000)]
+$$);
+SELECT pg_temp.pool('{start_at}', 'good', E'NULL\n''beginning''\n''now''');
+SELECT pg_temp.pool('{start_at}', 'bad', E'''yesterday''\n''NOW''\n'' now''\n''now ''\n''end''\nrepeat(''n'', 33)\n'
+                                          || pg_temp.s('empty', 'ctrl', 'huge', 'inject'));
+-- credits_claim_events: 1 to 10,000 events.
+SELECT pg_temp.pool('{claim_max}', 'good', E'NULL\n1\n100');
+SELECT pg_temp.pool('{claim_max}', 'edge', '10000');
+SELECT pg_temp.pool('{claim_max}', 'bad', E'0\n-1\n10001\n2147483647\n-2147483648');
+
 -- Every function a role can call (not the trigger functions), the access set
 -- that grants it and whether it writes; its parameters and their kinds.
 CREATE TABLE fuzz_fn (fn text PRIMARY KEY, access text NOT NULL, writes bool NOT NULL);
@@ -532,7 +790,11 @@ INSERT INTO fuzz_fn VALUES
     ('credits_revoke_access', 'admin', true), ('credits_record_usage', 'app', true),
     ('credits_charge', 'app', true), ('credits_set_price', 'admin', true), ('credits_prune_usage', 'admin', true),
     ('credits_quote', 'read', false), ('credits_list_usage', 'read', false),
-    ('credits_usage_summary', 'read', false), ('credits_account_summary', 'read', false);
+    ('credits_usage_summary', 'read', false), ('credits_account_summary', 'read', false),
+    ('credits_set_alerts', 'app', true), ('credits_set_auto_reload', 'app', true),
+    ('credits_complete_reload', 'app', true), ('credits_create_consumer', 'app', true),
+    ('credits_drop_consumer', 'app', true), ('credits_claim_events', 'app', false),
+    ('credits_ack_events', 'app', true), ('credits_prune_events', 'admin', true);
 INSERT INTO fuzz_param
 SELECT fn, i, split_part(p, ' ', 1), split_part(p, ' ', 2), split_part(p, ' ', 3)
   FROM (VALUES
@@ -549,7 +811,7 @@ SELECT fn, i, split_part(p, ' ', 1), split_part(p, ' ', 2), split_part(p, ' ', 3
     ('credits_create_account', 'external_id text external_id,name text name,email text email,metadata jsonb metadata,'
                                'unit text unit,scale integer scale,overdraft_limit numeric nonneg,'
                                'initial_balance numeric nonneg,owner_id text ident,default_grant_ttl interval ttl,'
-                               'min_credit_amount numeric nonneg'),
+                               'min_credit_amount numeric nonneg,notify_emails text[] emails'),
     ('credits_create_plan', 'code text plan_code,name text name,allowance numeric allowance,period text period,'
                             'rollover text rollover,metadata jsonb metadata'),
     ('credits_credit', 'account text account,amount numeric amount,description text text,reference text ident,'
@@ -579,7 +841,7 @@ SELECT fn, i, split_part(p, ' ', 1), split_part(p, ' ', 2), split_part(p, ' ', 3
     ('credits_unfreeze', 'account text account,reason text text'),
     ('credits_update_account', 'account text account,name text name,email text email,metadata jsonb metadata,'
                                'overdraft_limit numeric nonneg_acct,status text status,default_grant_ttl interval ttl,'
-                               'min_credit_amount numeric nonneg_acct'),
+                               'min_credit_amount numeric nonneg_acct,notify_emails text[] emails'),
     ('credits_verify', 'account text account_nn,all_tenants boolean verify_all'),
     ('credits_record_usage', 'account text account,model text ident,usage_type text label,endpoint text ident,'
                              'context text context,input_tokens bigint tokens,cached_input_tokens bigint tokens,'
@@ -610,7 +872,20 @@ SELECT fn, i, split_part(p, ' ', 1), split_part(p, ' ', 2), split_part(p, ' ', 3
                               'until timestamptz ts,group_by text[] group_by,time_zone text time_zone,'
                               'context text context,model text ident'),
     ('credits_account_summary', 'account text account,time_zone text time_zone'),
-    ('credits_prune_usage', 'before timestamptz before')) f(fn, params),
+    ('credits_prune_usage', 'before timestamptz before'),
+    ('credits_set_alerts', 'account text account,thresholds numeric[] thresholds,depleted boolean bool'),
+    ('credits_set_auto_reload', 'account text account,enabled boolean bool,threshold numeric nonneg_acct,'
+                                'amount numeric amount_opt,target_balance numeric amount_opt,'
+                                'max_per_day integer reload_limit,max_per_month integer reload_limit,'
+                                'cooldown interval cooldown,category text ident,expires_in interval expires_in,'
+                                'max_failures integer max_failures'),
+    ('credits_complete_reload', 'request text reload_request,succeeded boolean succeeded,'
+                                'payment_reference text ident,failure_reason text text'),
+    ('credits_create_consumer', 'name text consumer_name,types text[] event_types,start_at text start_at'),
+    ('credits_drop_consumer', 'name text consumer_name'),
+    ('credits_claim_events', 'consumer text consumer,max integer claim_max'),
+    ('credits_ack_events', 'consumer text consumer,through text event'),
+    ('credits_prune_events', 'before timestamptz ts')) f(fn, params),
   unnest(string_to_array(params, ',')) WITH ORDINALITY x(p, i);
 
 -- The tables above match the installed extension: every function a role can
