@@ -28,6 +28,7 @@ SELECT external_id, notify_emails FROM credits_create_account('none', notify_ema
 SELECT call, pg_temp.fails(call) FROM (VALUES
     ($$SELECT credits_create_account('bad1', notify_emails => '{not-an-email}')$$),
     ($$SELECT credits_create_account('bad2', notify_emails => '{"a@b.c, d@e.f"}')$$),
+    ($$SELECT credits_create_account('bad2b', notify_emails => '{x@y@example.com}')$$),
     ($$SELECT credits_create_account('bad3', notify_emails => '{x@y.z,x@y.z}')$$),
     ($$SELECT credits_create_account('bad4', notify_emails => ARRAY[NULL]::text[])$$),
     ($$SELECT credits_create_account('bad5', notify_emails => '{{a@b.c},{d@e.f}}')$$),

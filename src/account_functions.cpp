@@ -53,6 +53,7 @@ void check_email(std::string_view email, const char *name) {
     args::check_identifier(email, name);
     size_t at = email.find('@');
     bool plausible = email.size() <= 320 && at != std::string_view::npos && at > 0 && at + 1 < email.size() &&
+                     email.find('@', at + 1) == std::string_view::npos &&
                      email.find_first_of(" \t\r\n,;<>") == std::string_view::npos;
     if (!plausible)
         fail(sqlstate::invalid_parameter, format("%s is not an email address", name),

@@ -621,9 +621,9 @@ SELECT pg_temp.pool('{emails}', 'edge', $$
     ARRAY[repeat('x', 308) || '@example.com']
     '[0:1]={a@example.com,b@example.com}'
     '{x@example.com,X@EXAMPLE.COM}'
-    '{x@y@example.com}'
 $$);
 SELECT pg_temp.pool('{emails}', 'bad', $$
+    '{x@y@example.com}'
     '{NULL}'
     '{x@example.com,NULL}'
     '{x@example.com,x@example.com}'
