@@ -57,5 +57,17 @@ SELECT pg_temp.fails($$SELECT credits_close('nobody')$$);
 SELECT pg_temp.fails($$UPDATE credits_status_change SET reason = 'rewritten'$$);
 SELECT pg_temp.fails($$DELETE FROM credits_status_change$$);
 
+-- The errors say what the account's status is and how to change it, and
+-- what could be spent.
+SELECT external_id FROM credits_create_account('hinted', initial_balance => 5, overdraft_limit => 2);
+SELECT credits_debit('hinted', 8);
+SELECT status FROM credits_freeze('hinted', 'review');
+SELECT credits_debit('hinted', 1);
+SELECT status FROM credits_unfreeze('hinted');
+SELECT balance FROM credits_debit('hinted', 5);
+SELECT status FROM credits_close('hinted');
+SELECT credits_credit('hinted', 1);
+
 SELECT * FROM credits_verify();
 DROP EXTENSION credits;
+

@@ -292,7 +292,11 @@ void require_status(const char *external_id, Status status, bool allowed_when_fr
     if (status == Status::Active || (status == Status::Frozen && allowed_when_frozen)) return;
     fail(sqlstate::account_not_active, format("account %s is %s", external_id, status_name(status)),
          format("A %s account does not accept %s.", status_name(status), operation),
-         status == Status::Frozen ? "Unfreeze the account with credits_update_account(status => 'active')." : nullptr);
+         status == Status::Frozen
+             ? "A frozen account takes credits only. Unfreeze it with credits_unfreeze(account) (or "
+               "credits_update_account(status => 'active')); credits_status_history says why it was frozen."
+             : "A closed account takes nothing. Reopen it with credits_reopen(account) (or "
+               "credits_update_account(status => 'active')).");
 }
 
 }  // namespace credits

@@ -108,7 +108,10 @@ void require_funds(const Account &account, Units amount, const char *operation) 
     fail(sqlstate::insufficient_credits, format("insufficient credits on account %s", account.external_id),
          format("The %s needs %s; available is %s with an overdraft limit of %s.", operation,
                 units_to_string(amount, account.scale), units_to_string(account.available(), account.scale),
-                units_to_string(account.overdraft_limit, account.scale)));
+                units_to_string(account.overdraft_limit, account.scale)),
+         format("At most %s can be spent now. Credit the account, reserve before the work so that it cannot "
+                "run short, or raise its overdraft limit with credits_update_account(overdraft_limit => ...).",
+                units_to_string(account.available() + account.overdraft_limit, account.scale)));
 }
 
 std::optional<Recorded> find_prior(tables::Session &s, const Account &account, const Movement &m, bool any_amount) {
