@@ -6,6 +6,9 @@
 #   make test       set up what is missing, build, install, run every test
 #   make bench      run the pgbench benchmarks (bench/README.md)
 #   make bench-usage  usage summaries against GROUP BY over 1,000,000 records
+#   make bench-alerts  debits that cross low-balance thresholds, in detail
+#   make bench-feed   claiming and acknowledging 200,000 events
+#   make deb        the Debian package postgresql-15-credits, into build/deb/
 
 EXTENSION = credits
 MODULE_big = credits
@@ -67,11 +70,12 @@ DATA = \
 	credits--0.4.0--0.5.0.sql \
 	credits--0.5.0--0.6.0.sql \
 	credits--0.6.0--0.7.0.sql \
-	credits--0.7.0--0.8.0.sql
+	credits--0.7.0--0.8.0.sql \
+	credits--0.8.0--0.9.0.sql
 
 REGRESS = accounts credit_debit idempotency ledger tenants verify reservations transfers reversals lifecycle batch \
 	grants plans upgrade toast write_contract bindings access bad_input planted usage pricing \
-	usage_summary usage_random alerts events
+	usage_summary usage_random alerts events listing comments
 ISOLATION = concurrent_debits idempotency_race debit_vs_freeze reserve_race reserve_vs_debit confirm_vs_cancel \
 	confirm_vs_expiry transfer_deadlock reverse_vs_debit batch_vs_single debit_vs_expiry double_renewal tenant_lock \
 	charge_race charge_vs_confirm record_usage_race alert_race reload_race complete_reload_race event_order
@@ -132,6 +136,23 @@ bench-usage: deps
 	scripts/as-root.sh $(MAKE) install
 	CLUSTER_OPTS="-o fsync=$(FSYNC)" scripts/with-cluster.sh bench/usage_summary.sh
 
+# Debits that cross a low-balance threshold, with alerts, auto-reload, both
+# or neither, at 1 and 8 clients, with credits.notify on and off
+# (bench/alerts.sh).
+.PHONY: bench-alerts
+bench-alerts: deps
+	$(MAKE) all
+	scripts/as-root.sh $(MAKE) install
+	CLUSTER_OPTS="-o fsync=$(FSYNC)" scripts/with-cluster.sh bench/alerts.sh
+
+# An event consumer claiming and acknowledging 200,000 events in batches
+# (bench/feed.sh).
+.PHONY: bench-feed
+bench-feed: deps
+	$(MAKE) all
+	scripts/as-root.sh $(MAKE) install
+	CLUSTER_OPTS="-o fsync=$(FSYNC)" scripts/with-cluster.sh bench/feed.sh
+
 # credits on a local Citus cluster (scripts/test-citus.sh), after building
 # Citus when it is not installed.
 CITUS_BUILD ?= ../shared/vendor/citus/build.sh
@@ -151,3 +172,11 @@ bench-citus: deps
 	$(MAKE) all
 	scripts/as-root.sh $(MAKE) install
 	FSYNC=$(FSYNC) bench/citus.sh
+
+# The Debian package postgresql-15-credits (debian/, pg_buildext), built from
+# a clean copy of the tree into build/deb/ (scripts/build-deb.sh), after
+# installing what the build needs.
+.PHONY: deb
+deb:
+	scripts/install-deb-deps.sh
+	scripts/build-deb.sh

@@ -153,6 +153,21 @@ SELECT count(*) FILTER (WHERE watched) AS watched, count(*) FILTER (WHERE notify
 SELECT external_id, balance, auto_reload_enabled FROM credits_balance('kept');
 SELECT thresholds, thresholds_in_alarm FROM credits_set_alerts('kept', '{100}');
 SELECT type, data->>'threshold' AS threshold FROM credits_events;
+
+-- 0.8.0 to 0.9.0: credits_accounts is made again (default_grant_ttl as ISO
+-- 8601 text); the functions that return it keep their grants, the view its
+-- readers.
+GRANT SELECT ON credits_accounts TO credits_upgrade_app;
+ALTER EXTENSION credits UPDATE TO '0.9.0';
+SELECT extversion FROM pg_extension WHERE extname = 'credits';
+SELECT p.oid::regprocedure AS function, has_function_privilege('credits_upgrade_app', p.oid, 'EXECUTE') AS granted
+  FROM pg_proc p
+ WHERE p.prorettype = 'credits_accounts'::regtype OR p.proname IN ('credits_list_entries', 'credits_list_accounts')
+ ORDER BY p.proname;
+SELECT has_table_privilege('credits_upgrade_app', 'credits_accounts', 'SELECT') AS view_readable,
+       format_type(atttypid, NULL) AS default_grant_ttl
+  FROM pg_attribute WHERE attrelid = 'credits_accounts'::regclass AND attname = 'default_grant_ttl';
+SELECT external_id, balance, default_grant_ttl, total_count FROM credits_list_accounts() ORDER BY external_id;
 SELECT model, requests, balance FROM credits_record_usage('kept', 'gpt-4o', input_tokens => 10);
 SELECT model, total_requests, input_tokens FROM credits_usage_summary('kept', group_by => '{model}');
 SELECT * FROM credits_verify(all_tenants => true);

@@ -16,6 +16,7 @@
 
 extern "C" {
 #include "catalog/pg_collation.h"
+#include "utils/datetime.h"
 #include "utils/array.h"
 }
 
@@ -26,13 +27,44 @@ namespace {
 spi::Statement insert_account{
     "INSERT INTO @extschema@.credits_account (id, tenant, external_id, owner_id, name, email, unit, scale, balance, reserved,"
     " overdraft_limit, status, metadata, entry_count, created_at, updated_at, default_grant_ttl, min_credit_amount,"
-    " account_key, notify_emails)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, 'active', $10, 0, $11, $11, $12, $13, $14, $15)"
+    " account_key, notify_emails, creation_key, creation_request)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, 'active', $10, 0, $11, $11, $12, $13, $14, $15, $16, $17)"
     // No conflict target: on Citus the unique key includes account_key.
     " ON CONFLICT DO NOTHING",
-    15,
+    17,
     {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT2OID, NUMERICOID, JSONBOID, TIMESTAMPTZOID,
-     INTERVALOID, NUMERICOID, INT4OID, TEXTARRAYOID}};
+     INTERVALOID, NUMERICOID, INT4OID, TEXTARRAYOID, TEXTOID, JSONBOID}};
+
+// What a creation with an idempotency key asked for, to tell a retry from
+// another request with the same key.
+spi::Statement creation_request{
+    "SELECT jsonb_build_object('name', $1::text, 'email', $2::text, 'metadata', $3::jsonb, 'unit', $4::text,"
+    " 'scale', $5::int, 'overdraft_limit', $6::numeric, 'initial_balance', $7::numeric, 'owner_id', $8::text,"
+    " 'default_grant_ttl', @extschema@.credits_iso_duration($9::interval), 'min_credit_amount', $10::numeric,"
+    " 'notify_emails', $11::text[])",
+    11,
+    {TEXTOID, TEXTOID, JSONBOID, TEXTOID, INT4OID, NUMERICOID, NUMERICOID, TEXTOID, INTERVALOID, NUMERICOID,
+     TEXTARRAYOID}};
+
+// The account that took the external_id, and which of the parameters its
+// creation with this key had differently (NULL: another key, or none).
+spi::Statement prior_creation{
+    "SELECT id, CASE WHEN creation_key = $3 THEN coalesce((SELECT string_agg(k.key, ', ' ORDER BY k.key)"
+    "                  FROM jsonb_each(creation_request) k WHERE k.value IS DISTINCT FROM $4 -> k.key), '') END"
+    "  FROM @extschema@.credits_account WHERE tenant = $1 AND external_id = $2",
+    4, {TEXTOID, TEXTOID, TEXTOID, JSONBOID}};
+
+// A page of the tenant's accounts; the count reads the table (the view's
+// lateral joins are for balances, which a count does not need).
+spi::Statement accounts_page{
+    "SELECT a.*, (SELECT count(*) FROM @extschema@.credits_account c"
+    "              WHERE c.tenant = $1 AND ($2::text IS NULL OR c.owner_id = $2)"
+    "                AND ($3::text IS NULL OR c.status = $3) AND ($4::jsonb IS NULL OR c.metadata @> $4)), a.id"
+    "  FROM @extschema@.credits_accounts a"
+    " WHERE ($2::text IS NULL OR a.owner_id = $2) AND ($3::text IS NULL OR a.status = $3)"
+    "   AND ($4::jsonb IS NULL OR a.metadata @> $4) AND ($7::text IS NULL OR a.id > $7)"
+    " ORDER BY a.id LIMIT $5 OFFSET $6",
+    7, {TEXTOID, TEXTOID, TEXTOID, JSONBOID, INT4OID, INT4OID, TEXTOID}};
 
 spi::Statement account_view_row{"SELECT * FROM @extschema@.credits_accounts WHERE id = $1", 1, {TEXTOID}};
 
@@ -170,7 +202,8 @@ CREDITS_FUNCTION(credits_key_in_id) {
 
 // credits_create_account(external_id, name, email, metadata, unit, scale,
 //                        overdraft_limit, initial_balance, owner_id,
-//                        default_grant_ttl, min_credit_amount, notify_emails)
+//                        default_grant_ttl, min_credit_amount, notify_emails,
+//                        idempotency_key)
 CREDITS_FUNCTION(credits_create_account) {
     std::string_view external_id = external_id_arg(fcinfo, 0);
     auto name = args::string(fcinfo, 1, "name", args::max_key_length);
@@ -186,8 +219,25 @@ CREDITS_FUNCTION(credits_create_account) {
     std::optional<Datum> min_credit;
     if (args::given(fcinfo, 10)) min_credit = min_credit_arg(fcinfo, 10, scale, label);
     std::optional<Datum> notify_emails = notify_emails_arg(fcinfo, 11).list;
+    auto idempotency_key = args::idempotency_key(fcinfo, 12);
 
     spi::begin(fcinfo);
+    std::optional<Datum> request;
+    if (idempotency_key) {
+        spi::run(creation_request, spi::Params()
+                                       .add_text(name)
+                                       .add_text(email)
+                                       .add(metadata)
+                                       .add_text(unit)
+                                       .add(Int32GetDatum(scale))
+                                       .add(units_to_numeric(overdraft_limit, scale))
+                                       .add(units_to_numeric(initial_balance, scale))
+                                       .add_text(owner_id)
+                                       .add(ttl)
+                                       .add(min_credit)
+                                       .add(notify_emails));
+        request = spi::keep(spi::row(0).datum(1), JSONBOID);
+    }
     tables::Session s;
     tables::open(s, fcinfo);
     account_attnum(s, AccountColumn::id);  // an out-of-date schema says so here
@@ -209,11 +259,32 @@ CREDITS_FUNCTION(credits_create_account) {
                                                    .add(ttl)
                                                    .add(min_credit)
                                                    .add(Int32GetDatum(key))
-                                                   .add(notify_emails));
-    if (inserted == 0)
+                                                   .add(notify_emails)
+                                                   .add_text(idempotency_key)
+                                                   .add(request));
+    if (inserted == 0) {
+        spi::run(prior_creation, spi::Params()
+                                     .add_text(tenants::current())
+                                     .add_text(external_id)
+                                     .add_text(idempotency_key)
+                                     .add(request));
+        // A retry of the creation that made it: the account as it is now.
+        if (idempotency_key && !spi::row(0).is_null(2) && spi::row(0).string(2).empty()) {
+            const char *existing = args::cstr(spi::row(0).string(1));
+            tables::close(s);
+            return results::view_row(fcinfo, account_view_row, existing);
+        }
+        if (idempotency_key && !spi::row(0).is_null(2))
+            fail(sqlstate::idempotency_conflict,
+                 format("idempotency key \"%s\" was used to create account %s with other parameters",
+                        args::shown(*idempotency_key), label),
+                 format("These differ: %s.", args::cstr(spi::row(0).string(2))),
+                 "Retry with the same parameters, or use another key for another request.");
         fail(sqlstate::duplicate_account, format("account \"%s\" already exists", label),
              format("Tenant \"%s\" already has an account with that external_id.",
-                    args::cstr(tenants::current())));
+                    args::cstr(tenants::current())),
+             idempotency_key ? "It was not created with this idempotency key." : nullptr);
+    }
     if (initial_balance > 0) {
         Account account = lock_account(s, id.view());
         post(s, account, Movement{EntryType::Credit, initial_balance, std::string_view("initial balance"),
@@ -222,6 +293,46 @@ CREDITS_FUNCTION(credits_create_account) {
     }
     tables::close(s);
     return results::view_row(fcinfo, account_view_row, id.text);
+}
+
+// credits_iso_duration(interval) -> ISO 8601 text, whatever the session's
+// IntervalStyle (STRICT: never NULL here).
+CREDITS_FUNCTION(credits_iso_duration) {
+    struct pg_itm itm;
+    interval2itm(*PG_GETARG_INTERVAL_P(0), &itm);
+    char text[MAXDATELEN + 1];
+    EncodeInterval(&itm, INTSTYLE_ISO_8601, text);
+    PG_RETURN_TEXT_P(cstring_to_text(text));
+}
+
+// credits_list_accounts(owner_id, status, metadata, page_size, page_offset,
+// after): the tenant's accounts, oldest first (ids are time-ordered, so a
+// page after a cursor stays the same while accounts are created), with the
+// number that match.
+CREDITS_FUNCTION(credits_list_accounts) {
+    auto owner_id = args::identifier(fcinfo, 0, "owner_id");
+    auto status = status_arg(fcinfo, 1);
+    std::optional<Datum> metadata;
+    if (args::given(fcinfo, 2)) metadata = PG_GETARG_DATUM(2);
+    args::Page page = args::page(fcinfo, 3, 4);
+    auto after = args::string(fcinfo, 5, "after", args::max_key_length);
+    if (after && !ids::has_shape(*after, "acc_"))
+        fail(sqlstate::invalid_parameter, format("after is not a cursor of credits_list_accounts: \"%s\"",
+                                                 args::shown(*after)),
+             "Pass the cursor column of a row that credits_list_accounts returned.");
+    spi::begin(fcinfo);
+    spi::run(accounts_page, spi::Params()
+                                .add_text(tenants::current())
+                                .add_text(owner_id)
+                                .add_text(status ? std::optional<std::string_view>(status_name(*status)) : std::nullopt)
+                                .add(metadata)
+                                .add(Int32GetDatum(page.size))
+                                .add(Int32GetDatum(page.offset))
+                                .add_text(after ? std::optional<std::string_view>(ids::canonical(*after).view())
+                                                : std::nullopt));
+    results::materialize_rows(fcinfo);
+    spi::end();
+    return (Datum)0;
 }
 
 // credits_get_account(account)

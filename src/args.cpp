@@ -273,6 +273,17 @@ std::optional<TimestampTz> expiry(FunctionCallInfo fcinfo, int expires_in_arg, i
     return std::nullopt;
 }
 
+Page page(FunctionCallInfo fcinfo, int size_arg, int offset_arg) {
+    constexpr int32 max_page_size = 1000;
+    Page p{int32_value(fcinfo, size_arg).value_or(50), int32_value(fcinfo, offset_arg).value_or(0)};
+    if (p.size < 1 || p.size > max_page_size)
+        fail(sqlstate::invalid_parameter, "page_size is out of range",
+             format("page_size is %d; it must be between 1 and %d.", p.size, max_page_size));
+    if (p.offset < 0)
+        fail(sqlstate::invalid_parameter, "page_offset must not be negative", format("page_offset is %d.", p.offset));
+    return p;
+}
+
 const char *cstr(std::string_view s) { return pnstrdup(s.data(), s.size()); }
 
 }  // namespace credits::args

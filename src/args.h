@@ -66,6 +66,14 @@ void check_metadata(Jsonb *json, const char *name);
 Decimal decimal(FunctionCallInfo fcinfo, int argno, const char *name, Sign sign);
 
 std::optional<int32> int32_value(FunctionCallInfo fcinfo, int argno);
+
+// A page of a listing: page_size 1 to 1000 (default 50), page_offset 0 or
+// more (default 0); CR012 otherwise.
+struct Page {
+    int32 size;
+    int32 offset;
+};
+Page page(FunctionCallInfo fcinfo, int size_arg, int offset_arg);
 std::optional<TimestampTz> timestamp(FunctionCallInfo fcinfo, int argno);
 
 // Expiries (of holds and grants, and default_grant_ttl) lie after now (a

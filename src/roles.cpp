@@ -33,7 +33,8 @@ struct Set {
 };
 constexpr const char *read_functions[] = {"credits_get_account",   "credits_balance",    "credits_ledger",
                                           "credits_current_tenant", "credits_quote",      "credits_list_usage",
-                                          "credits_usage_summary",  "credits_account_summary"};
+                                          "credits_usage_summary",  "credits_account_summary", "credits_list_entries",
+                                          "credits_list_accounts"};
 constexpr const char *read_views[] = {"credits_accounts", "credits_entries",      "credits_reservations",
                                       "credits_status_history", "credits_grants", "credits_entry_grants",
                                       "credits_plans",    "credits_subscriptions", "credits_usage",

@@ -48,6 +48,7 @@ constexpr Route routes[] = {
     {"credits_close", By::Account, true, nullptr},
     {"credits_reopen", By::Account, true, nullptr},
     {"credits_ledger", By::Account, false, nullptr},
+    {"credits_list_entries", By::Account, false, nullptr},
     {"credits_credit", By::Account, true, nullptr},
     {"credits_debit", By::Account, true, nullptr},
     {"credits_adjust", By::Account, true, nullptr},

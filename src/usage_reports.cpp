@@ -172,13 +172,7 @@ CREDITS_FUNCTION(credits_list_usage) {
     auto model = args::identifier(fcinfo, 2, "model");
     auto since = usage_args::finite_timestamp(fcinfo, 3, "since");
     auto until = usage_args::finite_timestamp(fcinfo, 4, "until");
-    int32 page_size = args::int32_value(fcinfo, 5).value_or(50);
-    int32 page_offset = args::int32_value(fcinfo, 6).value_or(0);
-    if (page_size < 1 || page_size > 1000)
-        fail(sqlstate::invalid_parameter, "page_size must be between 1 and 1000",
-             format("page_size is %d.", page_size));
-    if (page_offset < 0)
-        fail(sqlstate::invalid_parameter, "page_offset must not be negative", format("page_offset is %d.", page_offset));
+    args::Page page = args::page(fcinfo, 5, 6);
     spi::begin(fcinfo);
     spi::Params params;
     add_scope(params, account)
@@ -186,8 +180,8 @@ CREDITS_FUNCTION(credits_list_usage) {
         .add_text(model)
         .add(since ? std::optional(TimestampTzGetDatum(*since)) : std::nullopt)
         .add(until ? std::optional(TimestampTzGetDatum(*until)) : std::nullopt)
-        .add(Int32GetDatum(page_size))
-        .add(Int32GetDatum(page_offset));
+        .add(Int32GetDatum(page.size))
+        .add(Int32GetDatum(page.offset));
     spi::run(account ? list_for_account : list_for_tenant, params);
     results::materialize_rows(fcinfo);
     spi::end();

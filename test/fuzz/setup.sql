@@ -412,6 +412,14 @@ SELECT pg_temp.pool('{scale}', 'bad', E'-1\n19\n2147483647\n-2147483648');
 SELECT pg_temp.pool('{priority}', 'good', E'NULL\n0\n1\n-1');
 SELECT pg_temp.pool('{priority}', 'edge', E'2147483647\n-2147483648');
 SELECT pg_temp.pool('{page_size}', 'good', E'NULL\n1\n50');
+-- Listing cursors and filters (credits_list_entries, credits_list_accounts).
+SELECT pg_temp.pool('{entry_cursor}', 'good', E'NULL\n''1''\n''3''\n''9223372036854775807''');
+SELECT pg_temp.pool('{entry_cursor}', 'bad', E'''0''\n''-1''\n''x''\n''1.5''\n''99999999999999999999''\n'
+                    || pg_temp.s('empty', 'ctrl', 'huge'));
+SELECT pg_temp.pool('{account_cursor}', 'good', E'NULL\n''acc_00000000000000000000000000''');
+SELECT pg_temp.pool('{account_cursor}', 'bad', E'''12''\n''res_00000000000000000000000000''\n'
+                    || pg_temp.s('empty', 'ctrl', 'huge'));
+SELECT pg_temp.pool('{filter_json}', 'good', E'NULL\n''{}''\n''{"plan": "pro"}''\n''[]''\n''"x"''');
 SELECT pg_temp.pool('{page_size}', 'edge', '1000');
 SELECT pg_temp.pool('{page_size}', 'bad', E'0\n-1\n1001\n2147483647\n-2147483648');
 SELECT pg_temp.pool('{page_offset}', 'good', E'NULL\n0\n10');
@@ -791,6 +799,7 @@ INSERT INTO fuzz_fn VALUES
     ('credits_charge', 'app', true), ('credits_set_price', 'admin', true), ('credits_prune_usage', 'admin', true),
     ('credits_quote', 'read', false), ('credits_list_usage', 'read', false),
     ('credits_usage_summary', 'read', false), ('credits_account_summary', 'read', false),
+    ('credits_list_entries', 'read', false), ('credits_list_accounts', 'read', false),
     ('credits_set_alerts', 'app', true), ('credits_set_auto_reload', 'app', true),
     ('credits_complete_reload', 'app', true), ('credits_create_consumer', 'app', true),
     ('credits_drop_consumer', 'app', true), ('credits_claim_events', 'app', false),
@@ -811,7 +820,12 @@ SELECT fn, i, split_part(p, ' ', 1), split_part(p, ' ', 2), split_part(p, ' ', 3
     ('credits_create_account', 'external_id text external_id,name text name,email text email,metadata jsonb metadata,'
                                'unit text unit,scale integer scale,overdraft_limit numeric nonneg,'
                                'initial_balance numeric nonneg,owner_id text ident,default_grant_ttl interval ttl,'
-                               'min_credit_amount numeric nonneg,notify_emails text[] emails'),
+                               'min_credit_amount numeric nonneg,notify_emails text[] emails,idempotency_key text key'),
+    ('credits_list_entries', 'account text account,page_size integer page_size,page_offset integer page_offset,'
+                             'after text entry_cursor,entry_type text entry_type,since timestamptz ts,'
+                             'until timestamptz ts'),
+    ('credits_list_accounts', 'owner_id text ident,status text status,metadata jsonb filter_json,'
+                              'page_size integer page_size,page_offset integer page_offset,after text account_cursor'),
     ('credits_create_plan', 'code text plan_code,name text name,allowance numeric allowance,period text period,'
                             'rollover text rollover,metadata jsonb metadata'),
     ('credits_credit', 'account text account,amount numeric amount,description text text,reference text ident,'
@@ -891,7 +905,7 @@ SELECT fn, i, split_part(p, ' ', 1), split_part(p, ' ', 2), split_part(p, ' ', 3
 -- The tables above match the installed extension: every function a role can
 -- call, with its parameters' names and types, and a good value for each kind.
 -- Left out: credits_account_key() (a pure hash of any two texts, it reads
--- and refuses nothing), and what only the extension's owner may run: the
+-- and refuses nothing), credits_iso_duration() (an interval as text), and what only the extension's owner may run: the
 -- twins (routing.h), credits_distribute() and credits_key_in_id().
 DO $$
 DECLARE
@@ -900,7 +914,7 @@ BEGIN
     SELECT string_agg(p.oid::regprocedure::text, ', ') INTO mismatch
       FROM pg_proc p
      WHERE p.proname LIKE 'credits\_%' AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
-       AND p.proname NOT IN ('credits_account_key', 'credits_distribute', 'credits_key_in_id')
+       AND p.proname NOT IN ('credits_account_key', 'credits_iso_duration', 'credits_distribute', 'credits_key_in_id')
        AND p.proname NOT LIKE '%\_on\_shard'
        AND coalesce((SELECT string_agg(f.name || ' ' || f.type::regtype, ',' ORDER BY f.pos)
                        FROM fuzz_param f WHERE f.fn = p.proname), '')
