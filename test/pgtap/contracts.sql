@@ -10,10 +10,11 @@ CREATE EXTENSION credits;
 SELECT plan(97);
 
 SELECT has_function('credits_create_account',
-    ARRAY['text', 'text', 'text', 'jsonb', 'text', 'integer', 'numeric', 'numeric', 'text', 'interval', 'numeric']);
+    ARRAY['text', 'text', 'text', 'jsonb', 'text', 'integer', 'numeric', 'numeric', 'text', 'interval', 'numeric',
+          'text[]', 'text']);
 SELECT has_function('credits_get_account', ARRAY['text']);
 SELECT has_function('credits_update_account',
-    ARRAY['text', 'text', 'text', 'jsonb', 'numeric', 'text', 'interval', 'numeric']);
+    ARRAY['text', 'text', 'text', 'jsonb', 'numeric', 'text', 'interval', 'numeric', 'text[]']);
 SELECT has_function('credits_balance', ARRAY['text']);
 SELECT has_function('credits_credit', ARRAY['text', 'numeric', 'text', 'text', 'text', 'jsonb',
                                             'timestamp with time zone', 'interval', 'integer', 'text']);
@@ -53,12 +54,13 @@ SELECT is(
     (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
       WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'credits\_%' AND NOT p.prosecdef
         AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)),
-    ARRAY['credits_account_key', 'credits_current_tenant', 'credits_key_in_id'],
-    'every function but the three pure ones and the triggers is SECURITY DEFINER');
+    ARRAY['credits_account_key', 'credits_current_tenant', 'credits_iso_duration', 'credits_key_in_id'],
+    'every function but the four pure ones and the triggers is SECURITY DEFINER');
 
 SELECT columns_are('credits_accounts', ARRAY['id', 'external_id', 'owner_id', 'name', 'email', 'unit', 'scale',
     'balance', 'reserved', 'available', 'overdraft_limit', 'status', 'metadata', 'created_at', 'updated_at',
-    'default_grant_ttl', 'min_credit_amount']);
+    'default_grant_ttl', 'min_credit_amount', 'notify_emails', 'auto_reload_enabled', 'auto_reload_threshold',
+    'auto_reload_amount', 'auto_reload_target_balance']);
 SELECT columns_are('credits_entries', ARRAY['id', 'transaction_id', 'account_id', 'external_id', 'type', 'amount',
     'balance_after', 'description', 'reference', 'idempotency_key', 'metadata', 'created_at', 'available_after',
     'reservation_id', 'counterparty_id', 'reverses', 'reversed_amount', 'grants']);
@@ -119,7 +121,8 @@ SELECT is(
 SELECT is(
     (SELECT array_agg(a ORDER BY n) FROM unnest(
         (SELECT proargnames FROM pg_proc WHERE proname = 'credits_balance')) WITH ORDINALITY AS t(a, n)),
-    ARRAY['account', 'account_id', 'external_id', 'balance', 'reserved', 'available', 'unit', 'updated_at'],
+    ARRAY['account', 'account_id', 'external_id', 'balance', 'reserved', 'available', 'unit', 'updated_at',
+          'auto_reload_enabled', 'auto_reload_threshold', 'auto_reload_amount'],
     'credits_balance returns the documented columns');
 SELECT function_returns('credits_create_account', 'credits_accounts');
 SELECT function_returns('credits_debit', 'credits_transaction');
@@ -157,8 +160,8 @@ SELECT is(
     NULL, 'no trigger function is executable by PUBLIC');
 
 -- Tables are dumped with their data.
-SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 14,
-          'pg_dump backs up every table (and the status history''s sequence)');
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'credits'), 20,
+          'pg_dump backs up every table (and the sequences of status changes and event positions)');
 
 -- Privileges.
 CREATE ROLE credits_app NOLOGIN;
