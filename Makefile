@@ -122,6 +122,7 @@ test: deps
 	test/worker/run.sh
 	test/replication/run.sh
 	test/standby/run.sh
+	test/deb/run.sh
 
 bench: deps
 	$(MAKE) all
