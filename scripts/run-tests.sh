@@ -22,3 +22,5 @@ test/feed/run.sh
 test/fuzz/run.sh
 test/pgbouncer/run.sh
 test/examples/run.sh
+clients/python/run-tests.sh
+clients/typescript/run-tests.sh

@@ -150,9 +150,6 @@ SELECT has_function_privilege('credits_upgrade_app', 'credits_set_auto_reload(te
        has_table_privilege('credits_upgrade_app', 'credits_events', 'SELECT') AS events_view;
 SELECT count(*) FILTER (WHERE watched) AS watched, count(*) FILTER (WHERE notify_emails IS NOT NULL) AS notified
   FROM credits_account;
-SELECT external_id, balance, auto_reload_enabled FROM credits_balance('kept');
-SELECT thresholds, thresholds_in_alarm FROM credits_set_alerts('kept', '{100}');
-SELECT type, data->>'threshold' AS threshold FROM credits_events;
 
 -- 0.8.0 to 0.9.0: credits_accounts is made again (default_grant_ttl as ISO
 -- 8601 text); the functions that return it keep their grants, the view its
@@ -168,6 +165,10 @@ SELECT has_table_privilege('credits_upgrade_app', 'credits_accounts', 'SELECT') 
        format_type(atttypid, NULL) AS default_grant_ttl
   FROM pg_attribute WHERE attrelid = 'credits_accounts'::regclass AND attname = 'default_grant_ttl';
 SELECT external_id, balance, default_grant_ttl, total_count FROM credits_list_accounts() ORDER BY external_id;
+-- Upgraded accounts take alerts.
+SELECT external_id, balance, auto_reload_enabled FROM credits_balance('kept');
+SELECT thresholds, thresholds_in_alarm FROM credits_set_alerts('kept', '{100}');
+SELECT type, data->>'threshold' AS threshold FROM credits_events;
 SELECT model, requests, balance FROM credits_record_usage('kept', 'gpt-4o', input_tokens => 10);
 SELECT model, total_requests, input_tokens FROM credits_usage_summary('kept', group_by => '{model}');
 SELECT * FROM credits_verify(all_tenants => true);

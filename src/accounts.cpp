@@ -22,7 +22,7 @@ constexpr const char *column_names[] = {
     "status",       "unit",             "scale",       "balance",     "reserved",
     "overdraft_limit", "metadata",      "entry_count", "updated_at",  "next_hold_expiry",
     "grant_count",  "next_grant_expiry", "default_grant_ttl", "min_credit_amount", "next_renewal",
-    "account_key",  "notify_emails",    "watched"};
+    "account_key",  "notify_emails",    "watched",     "creation_key"};
 constexpr int column_count = static_cast<int>(AccountColumn::count);
 static_assert(sizeof(column_names) / sizeof(column_names[0]) == column_count);
 tables::Columns<column_count> columns{column_names};

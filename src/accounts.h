@@ -18,7 +18,9 @@ std::optional<Status> parse_status(std::string_view s);
 enum class AccountColumn {
     id, tenant, external_id, name, email, status, unit, scale, balance, reserved, overdraft_limit, metadata,
     entry_count, updated_at, next_hold_expiry, grant_count, next_grant_expiry, default_grant_ttl,
-    min_credit_amount, next_renewal, account_key, notify_emails, watched, count
+    min_credit_amount, next_renewal, account_key, notify_emails, watched,
+    creation_key,  // written through SPI; listed so that an older schema is reported as such
+    count
 };
 AttrNumber account_attnum(tables::Session &s, AccountColumn c);
 
