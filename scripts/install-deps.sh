@@ -3,7 +3,8 @@
 # when any is missing (apt-get update first, as a fresh machine needs).
 set -eu
 packages="g++ make postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap \
-libtap-parser-sourcehandler-pgtap-perl libipc-run-perl pgbouncer python3 python3-psycopg"
+libtap-parser-sourcehandler-pgtap-perl libipc-run-perl pgbouncer python3 python3-psycopg \
+python3-psycopg2 python3-sqlalchemy"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -24,3 +24,4 @@ test/pgbouncer/run.sh
 test/examples/run.sh
 clients/python/run-tests.sh
 clients/typescript/run-tests.sh
+examples/app/run.sh
