@@ -62,11 +62,11 @@ CREATE UNIQUE INDEX credits_reload_request_pending_key ON @extschema@.credits_re
     WHERE status = 'pending';
 
 -- The event feed. Rows are written by the transaction whose work they
--- report (written_by, ordinal: their order in it) and never updated. At
--- commit, a transaction that wrote events takes the next position under a
--- lock that it holds until it has committed, and records it in
--- credits_event_commit (one row per tenant it wrote events for): positions
--- are in commit order, and a reader that sees one sees every earlier one.
+-- report (written_by, ordinal: their order in it) and never updated. As it
+-- commits, a transaction that wrote events takes the next position and
+-- records it in credits_event_commit (one row per tenant it wrote events
+-- for); a claim hands out only positions whose transactions, and every
+-- earlier one's, have ended (events.h).
 -- On Citus each node keeps the feed of the accounts it holds.
 CREATE TABLE @extschema@.credits_event (
     written_by  xid8 NOT NULL,

@@ -305,7 +305,7 @@ COMMENT ON TABLE @extschema@.credits_subscription IS
     'Accounts'' plans and their current periods. Read credits_subscriptions.';
 COMMENT ON SEQUENCE @extschema@.credits_status_change_id_seq IS 'Ids of status changes (on Citus, per node ranges).';
 COMMENT ON SEQUENCE @extschema@.credits_event_position IS
-    'Commit positions of the event feed, taken under a lock held until commit.';
+    'Commit positions of the event feed; a claim waits for the transactions committing with one.';
 COMMENT ON VIEW @extschema@.credits_accounts IS
     'Accounts of the current tenant with balance, reserved and available as of now (default_grant_ttl as ISO 8601).';
 COMMENT ON VIEW @extschema@.credits_entries IS 'Ledger entries of the current tenant''s accounts.';

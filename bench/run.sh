@@ -35,4 +35,12 @@ done
 printf '%-32s %12s %12s %8s\n' "grants (per second)" credits no-grants ratio
 compare "debits, 10 grants per account" credits_debit_grants_10.sql "$CLIENTS" 1 credits_debit_grants_0.sql
 compare "debits, 100 grants per account" credits_debit_grants_100.sql "$CLIENTS" 1 credits_debit_grants_0.sql
+# A debit that crosses a low-balance threshold with alerts and auto-reload
+# set, then the reload's completion crediting the account back above it
+# (four events, one reload request), against a debit and a credit of the same
+# amount on accounts with no settings (bench/alerts_setup.sql; bench/alerts.sh
+# breaks it down).
+psql -X -q -f alerts_setup.sql >/dev/null
+printf '%-32s %12s %12s %8s\n' "alerts (pairs per second)" crossing plain ratio
+compare "debit+reload, both crossing" credits_debit_crossing.sql "$CLIENTS" 1 credits_debit_plain_pair.sql
 psql -X -q -c "SELECT count(*) AS verify_findings FROM credits_verify(all_tenants => true)"

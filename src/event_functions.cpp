@@ -15,6 +15,7 @@
 #include <algorithm>
 
 extern "C" {
+#include "storage/lmgr.h"
 #include "utils/array.h"
 }
 
@@ -51,10 +52,31 @@ spi::Statement next_events{
     "       c.committed_at"
     "  FROM @extschema@.credits_event_commit c"
     "  JOIN @extschema@.credits_event e ON e.written_by = c.written_by AND e.tenant = c.tenant"
-    " WHERE c.tenant = $1 AND c.position >= $2 AND (c.position > $2 OR e.ordinal > $3)"
+    " WHERE c.tenant = $1 AND c.position >= $2 AND (c.position > $2 OR e.ordinal > $3) AND c.position <= $6"
     "   AND ($4::text[] IS NULL OR e.type = ANY ($4))"
     " ORDER BY c.position, e.ordinal LIMIT $5",
-    5, {TEXTOID, INT8OID, INT4OID, TEXTARRAYOID, INT8OID}};
+    6, {TEXTOID, INT8OID, INT4OID, TEXTARRAYOID, INT8OID, INT8OID}};
+
+spi::Statement last_position{
+    "SELECT coalesce(pg_sequence_last_value('@extschema@.credits_event_position'::regclass), 0)", 0, {}};
+
+// The highest position whose transaction, and every one before it, has
+// ended. A transaction takes its position as it commits, with nextval(),
+// whose lock on the sequence (RowExclusiveLock: writers share it) it keeps
+// until it has ended. A ShareLock waits for the writers that are committing
+// and, while the sequence is read, keeps new ones out: every position up to
+// the one read belongs to a transaction that committed or never will. A
+// reader that handed out a position has therefore seen every earlier one,
+// and writers never wait for each other.
+int64 committed_horizon(FunctionCallInfo fcinfo) {
+    Oid sequence = get_relname_relid("credits_event_position", tables::extension_schema(fcinfo));
+    bool lock = !RecoveryInProgress();  // a standby has no writers, and takes no such lock
+    if (lock) LockRelationOid(sequence, ShareLock);
+    spi::run(last_position, spi::Params());
+    int64 horizon = spi::row(0).int64_value(1);
+    if (lock) UnlockRelationOid(sequence, ShareLock);
+    return horizon;
+}
 
 spi::Statement event_place{
     "SELECT c.position, e.ordinal FROM @extschema@.credits_event e"
@@ -188,7 +210,14 @@ CREDITS_FUNCTION(credits_claim_events) {
     Datum position = consumer.datum(1), ordinal = consumer.datum(2);
     std::optional<Datum> types = consumer.nullable(3);
     if (types) types = spi::keep(*types, TEXTARRAYOID);
-    spi::run(next_events, spi::Params().add_text(tenant).add(position).add(ordinal).add(types).add(Int64GetDatum(max)));
+    int64 horizon = committed_horizon(fcinfo);
+    spi::run(next_events, spi::Params()
+                              .add_text(tenant)
+                              .add(position)
+                              .add(ordinal)
+                              .add(types)
+                              .add(Int64GetDatum(max))
+                              .add(Int64GetDatum(horizon)));
     results::materialize_rows(fcinfo);
     spi::end();
     return (Datum)0;

@@ -9,7 +9,6 @@
 extern "C" {
 #include "commands/async.h"
 #include "commands/sequence.h"
-#include "storage/lmgr.h"
 #include "utils/array.h"
 #include "utils/json.h"
 #include "utils/snapmgr.h"
@@ -50,13 +49,12 @@ void remember_tenant(std::string_view tenant) {
     MemoryContextSwitchTo(old);
 }
 
-// The commit rows: one per tenant, all at the next position, taken under a
-// lock on the position sequence that the transaction keeps until it has
-// committed (or, prepared, until COMMIT PREPARED).
+// The commit rows: one per tenant, all at the next position. nextval() locks
+// the sequence (RowExclusiveLock, which writers share) until the transaction
+// ends, which is what a claim waits for (event_functions.cpp).
 void record_commit(bool prepare) {
     Oid sequence = get_relname_relid("credits_event_position", pending.schema);
     if (!OidIsValid(sequence)) elog(ERROR, "credits: sequence credits_event_position is missing");
-    LockRelationOid(sequence, ExclusiveLock);
     int64 position = nextval_internal(sequence, false);
     PushActiveSnapshot(GetTransactionSnapshot());
     tables::Session s;

@@ -5,12 +5,15 @@
 // Ordering without skipping: ids are assigned when a row is written but a
 // row becomes visible when its transaction commits, so a reader that follows
 // ids can pass an id whose transaction commits later, and never see it. So
-// the order is the commit order instead: a transaction that wrote events
-// takes, just before it commits, the next position of the feed under a lock
-// it holds until its commit is visible (commit_hook), and records it in
-// credits_event_commit. A reader that sees a position therefore sees every
-// earlier one. The lock is taken only by transactions that wrote events, and
-// only for the moment of their commit.
+// the order is that of the commits instead: a transaction that wrote events
+// takes, as it commits, the next position of the feed (on_commit) and
+// records it in credits_event_commit. Taking it locks the position sequence
+// in a mode writers share, until the transaction ends; a claim waits, with a
+// mode that conflicts, for the writers committing at that moment, and hands
+// out only positions up to the last one taken then: every transaction at or
+// below it has ended, so a reader that hands out a position has seen every
+// earlier one. Writers never wait for each other (their commits share WAL
+// flushes); a claim waits at most for the commits in flight.
 #pragma once
 
 #include "accounts.h"
