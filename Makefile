@@ -49,6 +49,7 @@ SOURCES = \
 	src/scheduler.cpp \
 	src/settings.cpp \
 	src/spi.cpp \
+	src/sql_writes.cpp \
 	src/tables.cpp \
 	src/tenants.cpp \
 	src/transfers.cpp \

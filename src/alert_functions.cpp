@@ -249,7 +249,9 @@ CREDITS_FUNCTION(credits_complete_reload) {
     ops::begin(w, fcinfo);
     tables::Session &s = w.session;
     auto found = alerts::find_request(s, id.view());
-    if (!found || !lock_account_by_id(s, found->account_id)) not_found();
+    // Another tenant's request is as good as absent (the account's lock
+    // settles it once, below).
+    if (!found || !lock_account_by_id(s, found->account_id, LockOptions{false, tables::Wait::Block, false})) not_found();
     Account &a = ops::lock(w, found->account_id);
     alerts::Request r = alerts::lock_request(s, id.view(), a);
 
@@ -288,7 +290,7 @@ CREDITS_FUNCTION(credits_complete_reload) {
             data.text("failure_reason", failure_reason).number("consecutive_failures", st.failures);
         }
         if (st.pending == id.view()) st.pending = std::nullopt;
-        alerts::complete_request(s, a, r, succeeded, payment_reference, failure_reason, transaction_id);
+        alerts::complete_request(s, r, succeeded, payment_reference, failure_reason, transaction_id);
         events::emit(s, a, succeeded ? "auto_reload.succeeded" : "auto_reload.failed", data);
         if (!succeeded && st.reload_enabled && st.failures >= st.max_failures) {
             st.reload_enabled = false;

@@ -80,12 +80,6 @@ std::optional<int32> nullable_int(TupleTableSlot *row, AttrNumber attnum) {
     return DatumGetInt32(*v);
 }
 
-std::optional<std::string_view> kept_text(TupleTableSlot *row, AttrNumber attnum) {
-    auto v = tables::text_value(row, attnum);
-    if (!v) return std::nullopt;
-    return std::string_view(args::cstr(*v));
-}
-
 Datum interval_datum(const Interval &i) {
     auto *copy = static_cast<Interval *>(palloc(sizeof(Interval)));
     *copy = i;
@@ -195,7 +189,7 @@ Settings load(tables::Session &s, const Account &a) {
     st.max_per_day = nullable_int(row, c[a_max_per_day]);
     st.max_per_month = nullable_int(row, c[a_max_per_month]);
     st.cooldown = *DatumGetIntervalP(tables::value(row, c[a_cooldown]));
-    st.category = kept_text(row, c[a_category]);
+    st.category = tables::copied_text(row, c[a_category]);
     if (auto e = tables::nullable(row, c[a_expires_in])) st.expires_in = *DatumGetIntervalP(*e);
     st.max_failures = DatumGetInt32(tables::value(row, c[a_max_failures]));
     st.failures = DatumGetInt32(tables::value(row, c[a_failures]));
@@ -204,8 +198,8 @@ Settings load(tables::Session &s, const Account &a) {
     if (auto m = tables::nullable(row, c[a_month])) st.month = DatumGetDateADT(*m);
     st.month_count = DatumGetInt32(tables::value(row, c[a_month_count]));
     if (auto t = tables::nullable(row, c[a_last_at])) st.last_requested = DatumGetTimestampTz(*t);
-    st.pending = kept_text(row, c[a_pending]);
-    st.disabled_reason = kept_text(row, c[a_disabled_reason]);
+    st.pending = tables::copied_text(row, c[a_pending]);
+    st.disabled_reason = tables::copied_text(row, c[a_disabled_reason]);
     return st;
 }
 
@@ -310,12 +304,11 @@ Request lock_request(tables::Session &s, std::string_view id, const Account &a) 
     r.account_id = a.id;
     r.amount = numeric_to_units(tables::value(row, c[r_amount]), a.scale);
     r.status = args::cstr(*tables::text_value(row, c[r_status]));
-    r.payment_reference = kept_text(row, c[r_payment_reference]);
-    r.transaction_id = kept_text(row, c[r_transaction_id]);
+    r.payment_reference = tables::copied_text(row, c[r_payment_reference]);
     return r;
 }
 
-void complete_request(tables::Session &s, const Account &, Request &r, bool succeeded,
+void complete_request(tables::Session &s, Request &r, bool succeeded,
                       std::optional<std::string_view> payment_reference, std::optional<std::string_view> failure_reason,
                       std::optional<std::string_view> transaction_id) {
     Relation rel = tables::rel(s, tables::TableId::ReloadRequest);

@@ -87,7 +87,6 @@ struct Request {
     Units amount;
     std::string_view status;  // pending, succeeded, failed
     std::optional<std::string_view> payment_reference;
-    std::optional<std::string_view> transaction_id;
 };
 // The request with this (canonical) id, read without locking: every writer
 // of it holds its account's lock, which the caller takes next.
@@ -95,7 +94,7 @@ std::optional<Request> find_request(tables::Session &s, std::string_view id);
 // Re-reads it under the account's lock.
 Request lock_request(tables::Session &s, std::string_view id, const Account &account);
 // Records its outcome.
-void complete_request(tables::Session &s, const Account &account, Request &request, bool succeeded,
+void complete_request(tables::Session &s, Request &request, bool succeeded,
                       std::optional<std::string_view> payment_reference, std::optional<std::string_view> failure_reason,
                       std::optional<std::string_view> transaction_id);
 

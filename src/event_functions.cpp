@@ -9,6 +9,7 @@
 #include "ids.h"
 #include "results.h"
 #include "spi.h"
+#include "sql_writes.h"
 #include "tables.h"
 #include "tenants.h"
 
@@ -158,9 +159,10 @@ Datum consumer_row(FunctionCallInfo fcinfo, std::string_view name) {
 // The feed's consumers and pruning write through SQL, which the tables'
 // guard triggers let through for the statement.
 uint64 run_permitted(spi::Statement &stmt, const spi::Params &params) {
-    events::permit_sql_writes(true);
+    static constexpr const char *feed_tables[] = {"credits_event", "credits_event_commit", "credits_event_consumer"};
+    sql_writes::permit(feed_tables, 3);
     uint64 n = spi::run(stmt, params);
-    events::permit_sql_writes(false);
+    sql_writes::end();
     return n;
 }
 

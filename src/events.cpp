@@ -38,8 +38,6 @@ struct Pending {
     List *tenants;
 } pending;
 
-bool writes_permitted = false;
-
 void remember_tenant(std::string_view tenant) {
     ListCell *cell;
     foreach (cell, pending.tenants)
@@ -185,16 +183,6 @@ void on_commit(bool prepare) {
     forget();
 }
 
-void forget() {
-    pending = Pending{InvalidOid, 0, NIL};
-    writes_permitted = false;
-}
-
-void permit_sql_writes(bool permitted) { writes_permitted = permitted; }
-
-bool sql_writes_permitted(const char *table) {
-    return writes_permitted && (strcmp(table, "credits_event") == 0 || strcmp(table, "credits_event_commit") == 0 ||
-                                strcmp(table, "credits_event_consumer") == 0);
-}
+void forget() { pending = Pending{InvalidOid, 0, NIL}; }
 
 }  // namespace credits::events

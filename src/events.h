@@ -55,9 +55,4 @@ void emit(tables::Session &s, const Account &account, const char *type, Data &da
 void on_commit(bool prepare);
 void forget();
 
-// The feed's own SQL writes (consumers, pruning), which the guard triggers
-// let through while permitted (forget(): at abort).
-void permit_sql_writes(bool permitted);
-bool sql_writes_permitted(const char *table);
-
 }  // namespace credits::events

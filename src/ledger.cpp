@@ -48,11 +48,6 @@ bool same_json(std::optional<Datum> a, std::optional<Datum> b) {
     return DatumGetBool(DirectFunctionCall2(jsonb_eq, *a, *b));
 }
 
-std::optional<std::string_view> kept(std::optional<std::string_view> t) {
-    if (!t) return t;
-    return std::string_view(args::cstr(*t), t->size());
-}
-
 Posting posting_of(tables::Session &s, const Account &account, TupleTableSlot *row) {
     const auto &c = cols(s);
     std::string_view txn = *tables::text_value(row, c[c_transaction_id]);
@@ -71,15 +66,15 @@ Movement movement_of(tables::Session &s, const Account &account, TupleTableSlot 
     const auto &c = cols(s);
     Movement m{parse_entry_type(*tables::text_value(row, c[c_type])).value_or(EntryType::Debit),
                numeric_to_units(tables::value(row, c[c_amount]), account.scale),
-               kept(tables::text_value(row, c[c_description])),
-               kept(tables::text_value(row, c[c_reference])),
-               kept(tables::text_value(row, c[c_idempotency_key])),
+               tables::copied_text(row, c[c_description]),
+               tables::copied_text(row, c[c_reference]),
+               tables::copied_text(row, c[c_idempotency_key]),
                std::nullopt};
     if (auto metadata = tables::nullable(row, c[c_metadata]))
         m.metadata = PointerGetDatum(PG_DETOAST_DATUM_COPY(*metadata));
-    m.reservation_id = kept(tables::text_value(row, c[c_reservation_id]));
-    m.counterparty_id = kept(tables::text_value(row, c[c_counterparty_id]));
-    m.reverses = kept(tables::text_value(row, c[c_reverses]));
+    m.reservation_id = tables::copied_text(row, c[c_reservation_id]);
+    m.counterparty_id = tables::copied_text(row, c[c_counterparty_id]);
+    m.reverses = tables::copied_text(row, c[c_reverses]);
     m.forced = DatumGetBool(tables::value(row, c[c_forced]));
     if (auto funding = tables::nullable(row, c[c_grants])) m.grants = PointerGetDatum(PG_DETOAST_DATUM_COPY(*funding));
     return m;

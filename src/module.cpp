@@ -5,7 +5,7 @@
 #include "settings.h"
 #include "tenants.h"
 #include "spi.h"
-#include "usage.h"
+#include "sql_writes.h"
 #include "worker.h"
 
 extern "C" {
@@ -22,7 +22,7 @@ void forget_calls_from(SubTransactionId subxact) {
     credits::cluster::forget_group_from(subxact);
     credits::tenants::forget_acting_from(subxact);
     credits::clock::forget_from(subxact);
-    credits::usage::forget_pruning();
+    credits::sql_writes::forget();
 }
 
 void on_xact(XactEvent event, void *) {

@@ -50,13 +50,6 @@ Units units_or_zero(TupleTableSlot *row, AttrNumber attnum, int scale) {
     return d ? numeric_to_units(*d, scale) : 0;
 }
 
-std::optional<std::string_view> kept_text(TupleTableSlot *row, AttrNumber attnum) {
-    auto t = tables::text_value(row, attnum);
-    if (!t) return std::nullopt;
-    const char *copy = args::cstr(*t);
-    return std::string_view(copy, t->size());
-}
-
 Hold load(tables::Session &s, TupleTableSlot *row, int scale) {
     const auto &c = cols(s);
     Hold h;
@@ -69,13 +62,13 @@ Hold load(tables::Session &s, TupleTableSlot *row, int scale) {
         if (status == status_names[i]) h.status = static_cast<HoldStatus>(i);
     h.expires_at = DatumGetTimestampTz(tables::value(row, c[c_expires_at]));
     h.created_at = DatumGetTimestampTz(tables::value(row, c[c_created_at]));
-    h.description = kept_text(row, c[c_description]);
-    h.reference = kept_text(row, c[c_reference]);
-    h.idempotency_key = kept_text(row, c[c_idempotency_key]);
+    h.description = tables::copied_text(row, c[c_description]);
+    h.reference = tables::copied_text(row, c[c_reference]);
+    h.idempotency_key = tables::copied_text(row, c[c_idempotency_key]);
     auto metadata = tables::nullable(row, c[c_metadata]);
     if (metadata) h.metadata = PointerGetDatum(PG_DETOAST_DATUM_COPY(*metadata));
     h.requested = units_or_zero(row, c[c_requested_amount], scale);
-    h.transaction_id = kept_text(row, c[c_transaction_id]);
+    h.transaction_id = tables::copied_text(row, c[c_transaction_id]);
     h.released = units_or_zero(row, c[c_released_amount], scale);
     h.balance_after = numeric_to_units(tables::value(row, c[c_balance_after]), scale);
     h.available_after = numeric_to_units(tables::value(row, c[c_available_after]), scale);

@@ -285,6 +285,12 @@ std::optional<std::string_view> text_value(TupleTableSlot *slot, AttrNumber attn
     return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
+std::optional<std::string_view> copied_text(TupleTableSlot *slot, AttrNumber attnum) {
+    auto t = text_value(slot, attnum);
+    if (!t) return t;
+    return std::string_view(pnstrdup(t->data(), t->size()), t->size());
+}
+
 Datum text_datum(std::string_view s) { return PointerGetDatum(cstring_to_text_with_len(s.data(), s.size())); }
 
 Values new_values(Relation rel) {

@@ -138,6 +138,8 @@ bool is_null(TupleTableSlot *slot, AttrNumber attnum);
 Datum value(TupleTableSlot *slot, AttrNumber attnum);
 std::optional<Datum> nullable(TupleTableSlot *slot, AttrNumber attnum);
 std::optional<std::string_view> text_value(TupleTableSlot *slot, AttrNumber attnum);
+// The same copied into CurrentMemoryContext, to outlive the slot.
+std::optional<std::string_view> copied_text(TupleTableSlot *slot, AttrNumber attnum);
 
 Datum text_datum(std::string_view s);
 

@@ -1,9 +1,8 @@
 // Guard triggers: the tables are written only through the extension's
 // functions, and ledger entries are never changed or removed.
 #include "errors.h"
-#include "events.h"
 #include "guard.h"
-#include "usage.h"
+#include "sql_writes.h"
 
 using namespace credits;
 
@@ -38,14 +37,11 @@ TriggerData *trigger_data(FunctionCallInfo fcinfo) {
 }  // namespace
 
 // The extension writes its tables below the executor, so these triggers
-// only ever see other writers: refused. One exception: the records
-// credits_prune_usage() deletes, and the event feed's own writes.
+// only ever see other writers: refused, but for the SQL writes a credits
+// function permits (sql_writes.h).
 CREDITS_FUNCTION(credits_refuse_direct_write) {
     TriggerData *trigger = trigger_data(fcinfo);
-    if (usage::pruning() && TRIGGER_FIRED_BY_DELETE(trigger->tg_event) &&
-        strcmp(table_name(trigger->tg_relation), "credits_usage_record") == 0)
-        return PointerGetDatum(nullptr);
-    if (events::sql_writes_permitted(table_name(trigger->tg_relation))) return PointerGetDatum(nullptr);
+    if (sql_writes::permitted(table_name(trigger->tg_relation))) return PointerGetDatum(nullptr);
     fail(sqlstate::write_refused,
          format("%s on %s is not allowed", event_name(trigger->tg_event), table_name(trigger->tg_relation)),
          "Balances move only through the ledger, so these tables change only through credits functions.",

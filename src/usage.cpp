@@ -369,12 +369,4 @@ Datum result(TupleDesc desc, const Record &r, const Account &account) {
     return results::composite(desc, values, nulls);
 }
 
-namespace {
-bool pruning_now = false;
-}
-
-void allow_pruning(bool allowed) { pruning_now = allowed; }
-bool pruning() { return pruning_now; }
-void forget_pruning() { pruning_now = false; }
-
 }  // namespace credits::usage

@@ -95,10 +95,4 @@ const char *id_of(const Record &r);
 // account's balance and available after the call.
 Datum result(TupleDesc desc, const Record &r, const Account &account);
 
-// credits_prune_usage() deletes records: the guard trigger lets exactly
-// that through while pruning() (forget_pruning(): at abort).
-void allow_pruning(bool allowed);
-bool pruning();
-void forget_pruning();
-
 }  // namespace credits::usage

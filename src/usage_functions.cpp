@@ -9,6 +9,7 @@
 #include "results.h"
 #include "routing.h"
 #include "spi.h"
+#include "sql_writes.h"
 #include "tenants.h"
 #include "usage_args.h"
 
@@ -112,9 +113,10 @@ void begin_prune(FunctionCallInfo fcinfo) {
 // The records of this node's shard (or of the one server), deleted under the
 // guard's one exception.
 int64 prune_here(std::string_view tenant, TimestampTz before) {
-    usage::allow_pruning(true);
+    static constexpr const char *records[] = {"credits_usage_record"};
+    sql_writes::permit(records, 1);
     int64 n = static_cast<int64>(spi::run(prune_records, spi::Params().add_text(tenant).add(TimestampTzGetDatum(before))));
-    usage::allow_pruning(false);
+    sql_writes::end();
     return n;
 }
 
