@@ -27,15 +27,8 @@ fi
 dir=$(mktemp -d)
 port=6432
 failed=0
-stop() {
-    if [ -f "$dir/pgbouncer.pid" ]; then
-        pid=$(cat "$dir/pgbouncer.pid")
-        kill "$pid" 2>/dev/null || true
-        while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    fi
-    rm -rf "$dir"
-}
-trap stop EXIT
+. ../../test/pgbouncer/lib.sh
+trap pgbouncer_stop EXIT
 trap 'exit 1' INT TERM
 
 # The locked node dependencies (the npm cache serves them when it can).
@@ -85,37 +78,11 @@ example prisma prisma node prisma/example.mjs
 # test/pgbouncer/run.sh: clients on its unix socket (trusted), PgBouncer on
 # the server with the password in its auth_file.
 printf '"%s" "%s"\n' "$PGUSER" "$PGPASSWORD" >"$dir/users.txt"
-cat >"$dir/pgbouncer.ini" <<EOF
-[databases]
+pgbouncer_start <<EOF
 credits_app_pooled = host=$PGHOST port=$PGPORT dbname=credits_app_pooled
-
-[pgbouncer]
-unix_socket_dir = $dir
-listen_port = $port
-auth_type = trust
-auth_file = $dir/users.txt
-pool_mode = transaction
-default_pool_size = 1
-logfile = $dir/pgbouncer.log
-pidfile = $dir/pgbouncer.pid
 EOF
-if [ "$(id -u)" = 0 ]; then # PgBouncer refuses to run as root
-    chown -R postgres: "$dir"
-    runuser -u postgres -- pgbouncer -d "$dir/pgbouncer.ini"
-else
-    pgbouncer -d "$dir/pgbouncer.ini"
-fi
 export PGHOST=$dir PGPORT=$port PGDATABASE=credits_app_pooled
-i=0
-until psql -X -q -A -t -c "SELECT 1" >/dev/null 2>&1; do
-    i=$((i + 1))
-    if [ $i -gt 50 ]; then
-        echo "not ok - pgbouncer starts"
-        cat "$dir/pgbouncer.log"
-        exit 1
-    fi
-    sleep 0.1
-done
+pgbouncer_wait psql -X -q -A -t -c "SELECT 1"
 example "node-postgres through PgBouncer" node-postgres node node-postgres/example.mjs
 example "psycopg through PgBouncer (pgbouncer/example.py)" pgbouncer "$py" pgbouncer/example.py
 

@@ -14,15 +14,8 @@ dir=$(mktemp -d)
 port=6432
 failed=0
 
-stop() {
-    if [ -f "$dir/pgbouncer.pid" ]; then
-        pid=$(cat "$dir/pgbouncer.pid")
-        kill "$pid" 2>/dev/null || true
-        while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    fi
-    rm -rf "$dir"
-}
-trap stop EXIT
+. "$(dirname "$0")/lib.sh"
+trap pgbouncer_stop EXIT
 trap 'exit 1' INT TERM
 
 export PGDATABASE=credits_pool
@@ -87,38 +80,12 @@ cat >"$dir/users.txt" <<EOF
 EOF
 # No listen_addr: no TCP listener. PgBouncer keeps a pool per database and
 # user; credits_shared forces one server user, so all its clients share a pool.
-cat >"$dir/pgbouncer.ini" <<EOF
-[databases]
+pgbouncer_start <<EOF
 credits_pool = host=$PGHOST port=$PGPORT dbname=credits_pool
 credits_shared = host=$PGHOST port=$PGPORT dbname=credits_pool user=app_pool
-
-[pgbouncer]
-unix_socket_dir = $dir
-listen_port = $port
-auth_type = trust
-auth_file = $dir/users.txt
-pool_mode = transaction
-default_pool_size = 1
-logfile = $dir/pgbouncer.log
-pidfile = $dir/pgbouncer.pid
 EOF
-# PgBouncer refuses to run as root.
-if [ "$(id -u)" = 0 ]; then
-    chown -R postgres: "$dir"
-    runuser -u postgres -- pgbouncer -d "$dir/pgbouncer.ini"
-else
-    pgbouncer -d "$dir/pgbouncer.ini"
-fi
-i=0
-until [ "$(client "$PGUSER" credits_pool "SELECT 1")" = 1 ]; do
-    i=$((i + 1))
-    if [ $i -gt 50 ]; then
-        echo "not ok - pgbouncer starts"
-        cat "$dir/pgbouncer.log"
-        exit 1
-    fi
-    sleep 0.1
-done
+ready() { [ "$(client "$PGUSER" credits_pool "SELECT 1")" = 1 ]; }
+pgbouncer_wait ready
 echo "ok - pgbouncer starts (transaction pooling, one server connection per pool)"
 
 # 1. The hazard, PostgreSQL and PgBouncer behaving as designed: a session
